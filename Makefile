@@ -1,0 +1,29 @@
+# Two commands for people and CI; everything else lives in noxfile.py.
+PYTHON ?= python3
+VENV := .venv
+NOX := $(VENV)/bin/nox
+
+.PHONY: run test lint lock staff-token clean
+
+$(NOX): requirements/bootstrap.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
+	@$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install python3-venv"; exit 1; }
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bootstrap.txt
+	@touch $(NOX)
+
+## run: start the whole local stack on http://127.0.0.1:8080 (Ctrl-C stops everything)
+run: $(NOX)
+	@exec $(NOX) -s run
+
+## test: the whole suite, unit + integration + e2e, against emulators the tests start themselves
+test: $(NOX)
+	@exec $(NOX) -s tests
+
+lint: $(NOX)
+	$(NOX) -s lint
+
+lock: $(NOX)
+	$(NOX) -s lock
+
+clean:
+	rm -rf $(VENV) .nox

@@ -1,0 +1,117 @@
+"""Submissions, markers, outbox and rate-limit counters in Cloud Firestore."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry
+from google.cloud import firestore
+
+from intake.ports import CommitConflict
+
+SUBMISSIONS = "submissions"
+IDEMPOTENCY = "idempotency_keys"
+OPEN_APPLICATIONS = "open_applications"
+OUTBOX = "outbox"
+RATE_LIMITS = "rate_limits"
+
+# Every query this module makes, for the index check in tests (see docs/ARCHITECTURE.md, "Declaring queries").
+QUERIES = [
+    (OUTBOX, [("created_at", "<"), ("created_at", "order")]),
+]
+
+
+class FirestoreSubmissionStore:
+    def __init__(self, client: firestore.Client, timeout: float) -> None:
+        self._db = client
+        self._timeout = timeout
+        # Reads are safe to retry; keep the total under the request's own budget so a frozen backend gives a 503.
+        self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
+
+    def get_idempotency(self, key_id: str) -> dict[str, Any] | None:
+        snapshot = self._db.collection(IDEMPOTENCY).document(key_id).get(timeout=self._timeout, retry=self._retry)
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def get_submission(self, code: str) -> dict[str, Any] | None:
+        snapshot = self._db.collection(SUBMISSIONS).document(code).get(timeout=self._timeout, retry=self._retry)
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def commit_new_submission(
+        self,
+        document: dict[str, Any],
+        outbox_event: dict[str, Any],
+        idempotency: tuple[str, dict[str, Any]] | None,
+        dedup_key: str | None,
+        now: dt.datetime,
+    ) -> None:
+        """One atomic batch of create()s: the submission, its markers and its outbox entry, or nothing."""
+        code = document["tracking_code"]
+        batch = self._db.batch()
+        batch.create(self._db.collection(SUBMISSIONS).document(code), document)
+        batch.create(
+            self._db.collection(OUTBOX).document(outbox_event["event_id"]),
+            {"event": outbox_event, "created_at": now, "tracking_code": code},
+        )
+        if idempotency is not None:
+            batch.create(self._db.collection(IDEMPOTENCY).document(idempotency[0]), idempotency[1])
+        if dedup_key is not None:
+            batch.create(
+                self._db.collection(OPEN_APPLICATIONS).document(dedup_key),
+                {"tracking_code": code, "created_at": now},
+            )
+        try:
+            # No automatic retry: a create() that succeeded but whose answer was lost would fail on retry, and the
+            # service decides what that means (see intake.service).
+            batch.commit(timeout=self._timeout, retry=None)
+        except (gexc.AlreadyExists, gexc.Conflict):
+            raise CommitConflict(self._which_conflict(code, idempotency, dedup_key)) from None
+
+    def _which_conflict(
+        self, code: str, idempotency: tuple[str, dict[str, Any]] | None, dedup_key: str | None
+    ) -> str:
+        refs = {"submission": self._db.collection(SUBMISSIONS).document(code)}
+        if idempotency is not None:
+            refs["idempotency"] = self._db.collection(IDEMPOTENCY).document(idempotency[0])
+        if dedup_key is not None:
+            refs["duplicate"] = self._db.collection(OPEN_APPLICATIONS).document(dedup_key)
+        existing = {
+            snap.reference.path
+            for snap in self._db.get_all(list(refs.values()), timeout=self._timeout, retry=self._retry)
+            if snap.exists
+        }
+        for reason in ("idempotency", "submission", "duplicate"):
+            if reason in refs and refs[reason].path in existing:
+                return reason
+        return "unknown"
+
+    def delete_outbox(self, event_id: str) -> None:
+        self._db.collection(OUTBOX).document(event_id).delete(timeout=self._timeout, retry=self._retry)
+
+    def pending_outbox(self, older_than: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        query = (
+            self._db.collection(OUTBOX)
+            .where(filter=firestore.FieldFilter("created_at", "<", older_than))
+            .order_by("created_at")
+            .limit(limit)
+        )
+        return [snap.to_dict()["event"] for snap in query.stream(timeout=self._timeout, retry=self._retry)]
+
+    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
+        refs = [self._db.collection(RATE_LIMITS).document(bucket) for bucket in bucket_ids]
+        counts = dict.fromkeys(bucket_ids, 0)
+        for snap in self._db.get_all(refs, timeout=self._timeout, retry=self._retry):
+            if snap.exists:
+                counts[snap.id] = int((snap.to_dict() or {}).get("count", 0))
+        return counts
+
+    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None:
+        batch = self._db.batch()
+        for bucket in bucket_ids:
+            batch.set(
+                self._db.collection(RATE_LIMITS).document(bucket),
+                {"count": firestore.Increment(1), "expires_at": expires_at},
+                merge=True,
+            )
+        batch.commit(timeout=self._timeout, retry=self._retry)

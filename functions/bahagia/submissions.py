@@ -1,0 +1,147 @@
+"""Submission documents: how an accepted application or complaint is stored, and what a citizen may see of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from bahagia.identity import nik_birth_date, nik_gender
+from bahagia.models import ComplaintIn
+
+WIB = ZoneInfo("Asia/Jakarta")
+SCHEMA_VERSION = 1
+
+STATUS_LABELS = {
+    "diterima": "Diterima",
+    "diverifikasi": "Diverifikasi",
+    "didisposisikan": "Diteruskan ke perangkat daerah",
+    "ditindaklanjuti": "Sedang ditindaklanjuti",
+    "selesai": "Selesai",
+    "ditolak": "Ditolak",
+    "disetujui": "Disetujui",
+    "disalurkan": "Bantuan disalurkan",
+}
+
+
+def business_date(moment: dt.datetime) -> str:
+    """The WIB calendar date a moment belongs to: 23:30 WIB is still that day, though UTC says 16:30."""
+    return moment.astimezone(WIB).date().isoformat()
+
+
+def body_fingerprint(data: dict[str, Any]) -> str:
+    """Same body, same fingerprint, whatever the key order or encoding (JSON or form) it came in."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tracking_code": code,
+        "kind": kind,
+        "status": "diterima",
+        "submitted_at": now,
+        "status_changed_at": now,
+        "business_date": business_date(now),
+        "pin_hash": pin_hash,
+        "pin_salt": pin_salt,
+        "timeline": [{"status": "diterima", "at": now, "note": None}],
+        "program": None,
+        "benefit": None,
+        "category": None,
+        "opd": None,
+    }
+
+
+def application_document(
+    application: BaseModel, code: str, now: dt.datetime, pin_hash: str, pin_salt: str, dedup_key: str
+) -> dict[str, Any]:
+    data = application.model_dump(mode="json", exclude={"consent"})
+    applicant = data["applicant"]
+    stated = application.applicant.birth_date  # type: ignore[attr-defined]
+    return {
+        **_common(code, "application", now, pin_hash, pin_salt),
+        "program": data["program"],
+        "benefit": data.get("benefit"),
+        "privacy": "private",
+        "kecamatan": applicant["address"]["kecamatan"],
+        "kelurahan": applicant["address"]["kelurahan"],
+        "applicant": applicant,
+        "details": data["details"],
+        "consent_at": now,
+        # For the verifier: the contract accepts a stated birth date that differs from the NIK, but flags it.
+        "checks": {
+            "nik_birth_date_matches": nik_birth_date(applicant["nik"]) == stated,
+            "nik_gender_matches": nik_gender(applicant["nik"]) == applicant["gender"],
+        },
+        "dedup_key": dedup_key,
+    }
+
+
+def complaint_document(
+    complaint: ComplaintIn, code: str, now: dt.datetime, pin_hash: str, pin_salt: str, default_opd: str | None
+) -> dict[str, Any]:
+    data = complaint.model_dump(mode="json")
+    document = {
+        **_common(code, "complaint", now, pin_hash, pin_salt),
+        "category": data["category"],
+        "privacy": data["privacy"],
+        "kecamatan": data["location"]["kecamatan"],
+        "kelurahan": data["location"]["kelurahan"],
+        "complaint": {
+            "description": data["description"],
+            "location": data["location"],
+            "occurred_on": data["occurred_on"],
+        },
+        "suggested_opd": default_opd,
+    }
+    if data["privacy"] != "anonymous" and data.get("reporter"):
+        document["reporter"] = data["reporter"]
+    return document
+
+
+def contact_phone(document: dict[str, Any]) -> str | None:
+    """The one place the citizen's number is kept: the applicant's or the reporter's."""
+    if document.get("kind") == "application":
+        return (document.get("applicant") or {}).get("phone")
+    if document.get("privacy") == "anonymous":
+        return None
+    return (document.get("reporter") or {}).get("phone")
+
+
+def _iso(moment: Any) -> Any:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(moment, dt.datetime) else moment
+
+
+def public_status(document: dict[str, Any]) -> dict[str, Any]:
+    """What GET /v1/track shows: status and timeline, never personal data nor staff notes."""
+    view: dict[str, Any] = {
+        "tracking_code": document["tracking_code"],
+        "kind": document["kind"],
+        "status": document["status"],
+        "status_label": STATUS_LABELS.get(document["status"], document["status"]),
+        "submitted_at": _iso(document["submitted_at"]),
+        "updated_at": _iso(document.get("status_changed_at", document["submitted_at"])),
+        "timeline": [
+            {"status": step["status"], "label": STATUS_LABELS.get(step["status"], step["status"]), "at": _iso(step["at"])}
+            for step in document.get("timeline", [])
+        ],
+    }
+    if document["kind"] == "application":
+        view["program"] = document["program"]
+        if document.get("benefit"):
+            view["benefit"] = document["benefit"]
+    else:
+        view["category"] = document["category"]
+    if document.get("next_step"):
+        view["next_step"] = document["next_step"]
+    return view
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return str(_iso(moment))

@@ -1,0 +1,1 @@
+"""HTTP entry points for citizens: the catalogue, applications, complaints and tracking."""

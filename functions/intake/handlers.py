@@ -1,0 +1,118 @@
+"""HTTP targets for citizens. Each one parses the request, calls one service function and maps the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import functions_framework
+
+import bootstrap
+from bahagia import codes, errors
+from intake import pages
+from web.http import endpoint, html_response, json_response, prefers_html, read_body
+
+
+def _project() -> str:
+    return bootstrap.settings().project_id
+
+
+def _client_address(request: flask.Request) -> str:
+    hops = bootstrap.settings().trusted_proxy_hops
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.remote_addr or "unknown"
+
+
+@functions_framework.http
+@endpoint(["GET"], _project)
+def list_programs(request: flask.Request) -> flask.Response:
+    """GET /v1/programs (the catalogue) and GET /v1/openapi.json; 404 for any other path routed here."""
+    if request.path.rstrip("/") == "/v1/programs":
+        from bahagia.catalogue import catalogue
+
+        return json_response(catalogue().public, headers={"Cache-Control": "public, max-age=300"}, request=request)
+    if request.path == "/v1/openapi.json":
+        from bahagia.openapi import openapi_document
+
+        return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=300"}, request=request)
+    raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
+
+
+def _submit(request: flask.Request, kind: str) -> flask.Response:
+    from intake import service
+
+    data, from_form = read_body(request)
+    key = request.headers.get("Idempotency-Key")
+    form_key = data.pop("idempotency_key", None)
+    if key is None and isinstance(form_key, str):
+        key = form_key
+    try:
+        accepted = service.submit(bootstrap.intake_context(), kind, data, key)
+    except errors.BahagiaError as error:
+        if from_form and prefers_html(request) and error.status in (409, 422):
+            return html_response(pages.form_errors(error), error.status)
+        raise
+    if from_form and prefers_html(request):
+        code = accepted.response["tracking_code"]
+        response = flask.Response(status=303, headers={"Location": f"/v1/receipt/{code}", **accepted.headers})
+        pages.set_receipt_cookie(response, code, accepted.pin)
+        return response
+    return json_response(accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers})
+
+
+@functions_framework.http
+@endpoint(["POST"], _project)
+def submit_application(request: flask.Request) -> flask.Response:
+    """POST /v1/applications."""
+    return _submit(request, "application")
+
+
+@functions_framework.http
+@endpoint(["POST"], _project)
+def submit_complaint(request: flask.Request) -> flask.Response:
+    """POST /v1/complaints."""
+    return _submit(request, "complaint")
+
+
+@functions_framework.http
+@endpoint(["GET", "POST"], _project)
+def track_submission(request: flask.Request) -> flask.Response:
+    """GET /v1/track/{code}?pin=, POST /v1/track (status form), GET /v1/receipt/{code} (after a form post)."""
+    from intake import service
+
+    path = request.path.rstrip("/")
+    if path.startswith("/v1/receipt/") and request.method == "GET":
+        code = codes.normalize_tracking_code(path.removeprefix("/v1/receipt/"))
+        if code is None:
+            raise errors.not_found()
+        return pages.receipt(request, code)
+    if path == "/v1/track" and request.method == "POST":
+        data, _ = read_body(request)
+        raw_code, pin = str(data.get("tracking_code", "")), data.get("pin")
+    elif path.startswith("/v1/track/") and request.method == "GET":
+        raw_code, pin = path.removeprefix("/v1/track/"), request.args.get("pin")
+    else:
+        raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
+    ctx = bootstrap.intake_context()
+    try:
+        status: dict[str, Any] = service.track(ctx, raw_code, pin if isinstance(pin, str) else None, _client_address(request))
+    except errors.BahagiaError as error:
+        if prefers_html(request) and error.status in (404, 429):
+            return html_response(pages.track_error(error), error.status, error.headers)
+        raise
+    if prefers_html(request):
+        return html_response(pages.status_page(status))
+    return json_response(status)
+
+
+@functions_framework.http
+@endpoint(["POST"], _project)
+def relay_outbox(request: flask.Request) -> flask.Response:
+    """Internal: publish events left in the outbox (Cloud Scheduler every minute, OIDC-authenticated)."""
+    from intake import service
+
+    return json_response(service.relay_outbox(bootstrap.intake_context()))
+
+

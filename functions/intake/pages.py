@@ -1,0 +1,75 @@
+"""The few HTML pages a browser without JavaScript needs: receipt, status, and errors of a form post."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import flask
+import jinja2
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+import bootstrap
+from bahagia import codes
+from bahagia.errors import BahagiaError
+
+RECEIPT_COOKIE = "bahagia_receipt"
+RECEIPT_MAX_AGE = 15 * 60
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("intake", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(bootstrap.settings().secret_bytes, salt="receipt")
+
+
+def set_receipt_cookie(response: flask.Response, code: str, pin: str) -> None:
+    """The PIN travels to the receipt page in a short-lived signed cookie, never in a URL (URLs end up in logs)."""
+    secure = bootstrap.settings().public_base_url.startswith("https://")
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        _serializer().dumps({"c": code, "p": pin}),
+        max_age=RECEIPT_MAX_AGE,
+        path=f"/v1/receipt/{code}",
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def receipt(request: flask.Request, code: str) -> flask.Response:
+    from web.http import html_response
+
+    pin = None
+    token = request.cookies.get(RECEIPT_COOKIE)
+    if token:
+        try:
+            data = _serializer().loads(token, max_age=RECEIPT_MAX_AGE)
+            if data.get("c") == code:
+                pin = data.get("p")
+        except BadSignature:
+            pin = None
+    html = _env().get_template("receipt.html").render(
+        code=codes.format_tracking_code(code), raw_code=code, pin=pin, base_url=bootstrap.settings().public_base_url
+    )
+    return html_response(html)
+
+
+def status_page(status: dict[str, Any]) -> str:
+    return _env().get_template("status.html").render(status=status, code=codes.format_tracking_code(status["tracking_code"]))
+
+
+def track_error(error: BahagiaError) -> str:
+    return _env().get_template("message.html").render(title="Status tidak dapat ditampilkan", error=error, back="/status.html")
+
+
+def form_errors(error: BahagiaError) -> str:
+    return _env().get_template("form_errors.html").render(error=error)

@@ -1,0 +1,15 @@
+"""Every deployable function target, one line each (`--source=functions --entry-point=NAME`)."""
+
+from intake.handlers import list_programs, relay_outbox, submit_application, submit_complaint, track_submission
+from notify.handlers import send_sms_notification
+from reports.handlers import build_nightly_report
+
+__all__ = [
+    "build_nightly_report",
+    "list_programs",
+    "relay_outbox",
+    "send_sms_notification",
+    "submit_application",
+    "submit_complaint",
+    "track_submission",
+]
