@@ -21,6 +21,15 @@ def rendered() -> dict[str, str]:
     return {name: json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n" for name, doc in files.items()}
 
 
+def stale(directory: Path) -> list[str]:
+    """The files of `directory` that differ from what the models generate now (missing ones included)."""
+    return sorted(
+        name
+        for name, text in rendered().items()
+        if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text
+    )
+
+
 def main() -> None:
     out = ROOT / "schemas"
     out.mkdir(exist_ok=True)

@@ -158,7 +158,7 @@ def component_schemas() -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     json_ok = "application/json"
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Layanan Kota Jambi Bahagia",
@@ -233,3 +233,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {"schemas": component_schemas()},
     }
+    from staff import openapi as staff_openapi  # the staff API's operations live beside their handlers
+
+    document["paths"].update(staff_openapi.staff_paths())
+    document["components"]["schemas"].update(staff_openapi.staff_schemas())
+    document["components"]["securitySchemes"] = staff_openapi.security_schemes()
+    return document

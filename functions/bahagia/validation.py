@@ -94,11 +94,24 @@ def _check_area(kecamatan: str | None, kelurahan: str | None, prefix: str) -> li
     return problems
 
 
-def _validate_model(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+def _validate_model(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | None, list[FieldError]]:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), []
     except ValidationError as exc:
-        raise errors.validation_failed(field_errors(exc)) from None
+        return None, field_errors(exc)
+
+
+def _raw(data: dict[str, Any], *path: str) -> str | None:
+    node: Any = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node.strip() if isinstance(node, str) and node.strip() else None
+
+
+def _merge(first: list[FieldError], more: list[FieldError]) -> list[FieldError]:
+    """One detail per field: a field pydantic already refused keeps that first reason."""
+    seen = {d.field for d in first}
+    return first + [d for d in more if d.field not in seen]
 
 
 def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date) -> BaseModel:
@@ -109,9 +122,16 @@ def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date
             "Program tidak tersedia.",
         )
         raise errors.validation_failed([FieldError("program", code, message)])
-    application = _validate_model(catalogue.application_models[program_id], data)
+    application, invalid = _validate_model(catalogue.application_models[program_id], data)
+    # The area rule is checked on what was sent even when other fields are wrong, so that every bad field is
+    # reported at once rather than one round trip at a time.
+    area = _check_area(
+        _raw(data, "applicant", "address", "kecamatan"), _raw(data, "applicant", "address", "kelurahan"), "applicant.address"
+    )
+    if application is None:
+        raise errors.validation_failed(_merge(invalid, area))
     applicant = application.applicant  # type: ignore[attr-defined]
-    problems = _check_area(applicant.address.kecamatan, applicant.address.kelurahan, "applicant.address")
+    problems = list(area)
     if applicant.birth_date > today:
         problems.append(FieldError("applicant.birth_date", "in_future", "Tanggal lahir tidak boleh di masa depan."))
     else:
@@ -145,10 +165,14 @@ def parse_complaint(data: dict[str, Any], catalogue: Catalogue, today: dt.date) 
     if data.get("privacy") == "anonymous":
         # An anonymous reporter's identity is dropped before anything looks at it, even an invalid one.
         data = {key: value for key, value in data.items() if key != "reporter"}
-    complaint = _validate_model(ComplaintIn, data)
-    assert isinstance(complaint, ComplaintIn)
+    parsed, invalid = _validate_model(ComplaintIn, data)
+    area = _check_area(_raw(data, "location", "kecamatan"), _raw(data, "location", "kelurahan"), "location")
+    if parsed is None:
+        raise errors.validation_failed(_merge(invalid, area))
+    assert isinstance(parsed, ComplaintIn)
+    complaint = parsed
     location = complaint.location
-    problems = _check_area(location.kecamatan, location.kelurahan, "location")
+    problems = list(area)
     if location.kecamatan is None and complaint.category != "aspirasi" and not any(
         p.field == "location.kecamatan" for p in problems
     ):

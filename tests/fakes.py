@@ -1,0 +1,236 @@
+"""Fakes for the ports: real behaviour on dicts and lists, recording what happened (FakeSms.sent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bahagia.notifications import ClaimDecision, ClaimRequest, SmsError, decide_claim
+
+# --- SMS (notify) --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeSms:
+    """SmsProvider that records each SMS; `failures` are raised, in order, before anything is sent."""
+
+    name: str = "fake"
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[SmsError] = field(default_factory=list)
+    calls: int = 0
+
+    def send(self, phone: str, text: str) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((phone, text))
+        return f"fake-{len(self.sent)}"
+
+
+@dataclass
+class FakeNotificationStore:
+    """NotificationStore on dicts, running the same decide_claim as the Firestore adapter."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    opt_outs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def claim(self, request: ClaimRequest) -> ClaimDecision:
+        existing = self.records.get(request.notification_id)
+        decision = decide_claim(
+            request,
+            dict(existing) if existing is not None else None,
+            opted_out=request.recipient in self.opt_outs,
+            sent_today=self.counters.get(request.counter_id, 0),
+        )
+        if decision.create is not None:
+            assert request.notification_id not in self.records, "create() precondition"
+            self.records[request.notification_id] = dict(decision.create)
+        if decision.update is not None:
+            self.records[request.notification_id].update(decision.update)
+        if decision.increment_counter:
+            self.counters[request.counter_id] = self.counters.get(request.counter_id, 0) + 1
+        return decision
+
+    def finish(self, notification_id: str, update: dict[str, Any]) -> None:
+        self.records[notification_id].update(update)
+
+    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
+        self.opt_outs[recipient] = {"source": source, "created_at": now}
+
+
+@dataclass
+class FakeSubmissions:
+    """SubmissionLookup on a dict of tracking code -> submission document."""
+
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, tracking_code: str) -> Mapping[str, Any] | None:
+        return self.docs.get(tracking_code)
+
+
+# --- intake --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeSubmissionStore:
+    """intake.ports.SubmissionStore on dicts, with the same all-or-nothing create() semantics as the batch."""
+
+    submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rate_limits: dict[str, int] = field(default_factory=dict)
+    commits: int = 0
+
+    def get_idempotency(self, key_id: str) -> dict[str, Any] | None:
+        return self.idempotency.get(key_id)
+
+    def get_submission(self, code: str) -> dict[str, Any] | None:
+        return self.submissions.get(code)
+
+    def commit_new_submission(
+        self,
+        document: dict[str, Any],
+        outbox_event: dict[str, Any],
+        idempotency: tuple[str, dict[str, Any]] | None,
+        dedup_key: str | None,
+        now: dt.datetime,
+    ) -> None:
+        from intake.ports import CommitConflict
+
+        if idempotency is not None and idempotency[0] in self.idempotency:
+            raise CommitConflict("idempotency")
+        if document["tracking_code"] in self.submissions:
+            raise CommitConflict("submission")
+        if dedup_key is not None and dedup_key in self.open_applications:
+            raise CommitConflict("duplicate")
+        self.commits += 1
+        self.submissions[document["tracking_code"]] = document
+        self.outbox[outbox_event["event_id"]] = {"event": outbox_event, "created_at": now}
+        if idempotency is not None:
+            self.idempotency[idempotency[0]] = idempotency[1]
+        if dedup_key is not None:
+            self.open_applications[dedup_key] = {"tracking_code": document["tracking_code"]}
+
+    def delete_outbox(self, event_id: str) -> None:
+        self.outbox.pop(event_id, None)
+
+    def pending_outbox(self, older_than: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        entries = sorted(self.outbox.values(), key=lambda e: e["created_at"])
+        return [e["event"] for e in entries if e["created_at"] < older_than][:limit]
+
+    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
+        return {bucket: self.rate_limits.get(bucket, 0) for bucket in bucket_ids}
+
+    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None:
+        for bucket in bucket_ids:
+            self.rate_limits[bucket] = self.rate_limits.get(bucket, 0) + 1
+
+
+@dataclass
+class FakePublisher:
+    """EventPublisher that records events; `fail_next` makes that many publishes fail as Pub/Sub outages would."""
+
+    published: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: int = 0
+
+    def publish(self, event: dict[str, Any]) -> str:
+        from adapters.pubsub_publisher import PublishFailed
+
+        if self.fail_next:
+            self.fail_next -= 1
+            raise PublishFailed("TimeoutError")
+        self.published.append(event)
+        return str(len(self.published))
+
+
+# --- staff ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeStaffStore:
+    """staff.ports.StaffStore on dicts; commit_transition applies the outcome all at once, as the transaction does."""
+
+    submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notification_records: list[dict[str, Any]] = field(default_factory=list)
+    queries: list[Any] = field(default_factory=list)
+
+    def get_submission(self, code: str) -> dict[str, Any] | None:
+        return self.submissions.get(code)
+
+    def query_submissions(self, query: Any) -> list[dict[str, Any]]:
+        self.queries.append(query)
+        docs = [
+            d
+            for d in self.submissions.values()
+            if all(d.get(k) == v for k, v in query.equals.items())
+            and (query.statuses_in is None or d.get("status") in query.statuses_in)
+            and (query.due_before is None or (d.get("due_at") is not None and d["due_at"] < query.due_before))
+            and (query.submitted_from is None or d["submitted_at"] >= query.submitted_from)
+            and (query.submitted_before is None or d["submitted_at"] < query.submitted_before)
+        ]
+        if query.order == "due":
+            docs.sort(key=lambda d: (d["due_at"], d["tracking_code"]))
+            if query.after is not None:
+                docs = [d for d in docs if (d["due_at"], d["tracking_code"]) > query.after]
+        else:
+            docs.sort(key=lambda d: (d["submitted_at"], d["tracking_code"]), reverse=True)
+            if query.after is not None:
+                docs = [d for d in docs if (d["submitted_at"], d["tracking_code"]) < query.after]
+        return [dict(d) for d in docs[: query.limit + 1]]
+
+    def commit_transition(self, code: str, decide: Any) -> Any:
+        doc = self.submissions.get(code)
+        if doc is None:
+            return None
+        outcome = decide(dict(doc))
+        if outcome is None:
+            return None
+        doc.update(outcome.changes)
+        self.audit.append(dict(outcome.audit))
+        self.outbox[outcome.event["event_id"]] = {"event": outcome.event}
+        if outcome.release_marker:
+            self.open_applications.pop(outcome.release_marker, None)
+        return dict(doc), outcome
+
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        self.audit.append(dict(entry))
+
+    def audit_entries(self, code: str) -> list[dict[str, Any]]:
+        return [dict(e) for e in self.audit if e.get("tracking_code") == code]
+
+    def notifications(self, code: str) -> list[dict[str, Any]]:
+        return [dict(n) for n in self.notification_records if n.get("tracking_code") == code]
+
+    def due_for_auto_close(self, statuses: list[str], now: dt.datetime, limit: int) -> list[str]:
+        due = [
+            d for d in self.submissions.values() if d.get("status") in statuses and d.get("due_at") and d["due_at"] < now
+        ]
+        return [d["tracking_code"] for d in sorted(due, key=lambda d: d["due_at"])][:limit]
+
+    def delete_outbox(self, event_id: str) -> None:
+        self.outbox.pop(event_id, None)
+
+
+@dataclass
+class FakeStaffDirectory:
+    """staff.auth.StaffDirectory on a dict keyed by normalized e-mail; `puts` records who changed whom."""
+
+    members: dict[str, Any] = field(default_factory=dict)
+    puts: list[tuple[str, str]] = field(default_factory=list)
+
+    def get(self, email: str) -> Any:
+        return self.members.get(email.strip().lower())
+
+    def put(self, member: Any, by: str, now: dt.datetime) -> None:
+        self.members[member.email] = member
+        self.puts.append((member.email, by))
+
+    def list(self) -> list[Any]:
+        return list(self.members.values())
