@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
 import nox
 
 nox.options.default_venv_backend = "uv"
@@ -20,7 +28,9 @@ def _install(session: nox.Session) -> None:
 @nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Re-lock functions/requirements.txt (deployed) and requirements/dev.lock (tests, tools) from pyproject.toml."""
-    common = ["uv", "pip", "compile", "pyproject.toml", "--python-version", "3.11", "--quiet", "--no-header"]
+    # nox runs from .venv, where `make` installed uv beside it; PATH need not include .venv/bin.
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    common = [uv, "pip", "compile", "pyproject.toml", "--python-version", "3.11", "--quiet", "--no-header"]
     session.run(*common, "-o", "functions/requirements.txt")
     session.run(*common, "--group", "test", "--group", "lint", "-o", DEV_LOCK)
     # Only the group: checkov needs none of the functions' dependencies.
@@ -35,7 +45,48 @@ def tests(session: nox.Session) -> None:
     if not session.posargs:
         # The whole suite includes the infra policy checks; a targeted run (`nox -s tests -- path`) does not.
         session.notify("infra")
-    session.run("pytest", *session.posargs)
+    # On Ctrl-C nox would kill pytest after 0.5 s; give the fixtures time to stop the emulators they started.
+    session.run("pytest", *session.posargs, interrupt_timeout=60, terminate_timeout=30)
+
+
+def _pass_sigterm_on() -> None:
+    """Make SIGTERM to nox (or nox's parent dying) stop the child as Ctrl-C in a terminal does.
+
+    Ctrl-C reaches every process of the terminal's group; nox then only waits (interrupt_timeout) and terminates.
+    A SIGTERM sent to nox alone reaches nobody else, so the handler passes it on before nox starts waiting.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as stat_file:
+                    stat = stat_file.read()
+            except OSError:
+                continue
+            if entry.isdigit() and int(stat[stat.rfind(")") + 2 :].split()[1]) == os.getpid():
+                os.kill(int(entry), signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    # PR_SET_PDEATHSIG: if make is killed, nox gets SIGTERM and hands it on through the handler above.
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+@nox.session(default=False)  # never exits on its own; only `make run` / `nox -s run` start it
+def run(session: nox.Session) -> None:
+    """The whole local stack on http://127.0.0.1:8080 until Ctrl-C or SIGTERM (devstack/run.py)."""
+    _install(session)
+    _pass_sigterm_on()
+    # Stopping takes a few seconds (the JVMs); nox's defaults would kill the stack after half a second.
+    session.run("python", "-m", "devstack.run", interrupt_timeout=60, terminate_timeout=30)
+
+
+@nox.session(default=False)
+def staff_token(session: nox.Session) -> None:
+    """Print one staff bearer token for the local stack (`make staff-token ROLE=... [OPD=...]`)."""
+    _install(session)
+    session.run("python", "-m", "devstack.staff_token", *session.posargs)
 
 
 @nox.session

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from bahagia.notifications import SmsProvider
     from intake.service import IntakeContext
     from notify.service import Notifier
+    from reports.service import ReportContext
+    from staff.service import StaffContext
 
 
 def settings() -> Settings:
@@ -43,11 +45,15 @@ def build_intake_context(settings: Settings) -> IntakeContext:
 
     from intake.service import IntakeContext
 
+    from intake.outbox import BatchedOutboxCleaner
+
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
+    store = FirestoreSubmissionStore(client, settings.firestore_timeout_seconds)
     return IntakeContext(
         settings=settings,
         catalogue=catalogue(),
-        store=FirestoreSubmissionStore(client, settings.firestore_timeout_seconds),
+        store=store,
+        outbox_cleaner=BatchedOutboxCleaner(store.delete_outbox_many),
         publisher=PubSubEventPublisher(
             settings.project_id, settings.submission_events_topic, settings.publish_timeout_seconds
         ),
@@ -66,6 +72,7 @@ def build_sms_notifier(settings: Settings) -> Notifier:
     from google.cloud import firestore
 
     from notify.service import Notifier
+    from reports.service import ReportContext
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     names = catalogue()
@@ -105,3 +112,70 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
         secret.get_secret_value() if secret else None,
     )
     return SnsSms(client, settings.sns_sender_id)
+
+
+@lru_cache(maxsize=1)
+def staff_context() -> StaffContext:
+    return build_staff_context(get_settings())
+
+
+def build_staff_context(settings: Settings) -> StaffContext:
+    from adapters.pubsub_publisher import PubSubEventPublisher
+    from adapters.staff_firestore import FirestoreStaffDirectory, FirestoreStaffStore
+    from bahagia.catalogue import catalogue
+    from google.cloud import firestore
+
+    from staff import auth
+    from staff.service import StaffContext
+
+    client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
+    directory = FirestoreStaffDirectory(client, settings.firestore_timeout_seconds)
+    opd_ids = set(catalogue().opd)
+    verifier: auth.TokenVerifier
+    if settings.staff_auth == "google":
+        verifier = auth.GoogleTokenVerifier(settings.staff_audience, directory, auth.google_id_token_verifier())
+    else:
+        verifier = auth.LocalTokenVerifier(
+            auth.local_signing_key(settings.secret_bytes), settings.staff_audience, opd_ids
+        )
+    return StaffContext(
+        settings=settings,
+        store=FirestoreStaffStore(client, settings.firestore_timeout_seconds),
+        publisher=PubSubEventPublisher(
+            settings.project_id, settings.submission_events_topic, settings.publish_timeout_seconds
+        ),
+        verifier=verifier,
+        directory=directory,
+        opd_ids=opd_ids,
+    )
+
+
+@lru_cache(maxsize=1)
+def report_context() -> ReportContext:
+    return build_report_context(get_settings())
+
+
+def build_report_context(settings: Settings) -> ReportContext:
+    from adapters.reports_firestore import FirestoreCounters, FirestoreFigures, FirestoreReportStore
+    from adapters.reports_storage import GcsReportFiles
+    from google.cloud import firestore, storage
+
+    from reports.service import ReportContext
+
+    client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
+    if settings.storage_emulator_host:
+        from google.auth.credentials import AnonymousCredentials
+
+        gcs = storage.Client(
+            project=settings.project_id,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            client_options={"api_endpoint": settings.storage_emulator_host},
+        )
+    else:
+        gcs = storage.Client(project=settings.project_id)
+    return ReportContext(
+        figures=lambda: FirestoreFigures(client, workers=settings.reports_query_workers),
+        counters=lambda: FirestoreCounters(client),
+        store=FirestoreReportStore(client),
+        files=GcsReportFiles(gcs, settings.reports_bucket, create_bucket=bool(settings.storage_emulator_host)),
+    )

@@ -89,6 +89,12 @@ class FirestoreSubmissionStore:
     def delete_outbox(self, event_id: str) -> None:
         self._db.collection(OUTBOX).document(event_id).delete(timeout=self._timeout, retry=self._retry)
 
+    def delete_outbox_many(self, event_ids: list[str]) -> None:
+        batch = self._db.batch()
+        for event_id in event_ids:
+            batch.delete(self._db.collection(OUTBOX).document(event_id))
+        batch.commit(timeout=self._timeout, retry=self._retry)
+
     def pending_outbox(self, older_than: dt.datetime, limit: int) -> list[dict[str, Any]]:
         query = (
             self._db.collection(OUTBOX)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia import codes, errors, events, submissions, validation
+from bahagia import codes, errors, events, sla, submissions, validation
 from bahagia.catalogue import Catalogue
+from intake.outbox import BatchedOutboxCleaner
 from intake.ports import CommitConflict, EventPublisher, SubmissionStore
 from settings import Settings
 from web.logs import get_logger
@@ -31,6 +32,8 @@ class IntakeContext:
     new_event_id: Callable[[], str] = lambda: uuid.uuid4().hex
     new_pin: Callable[[], str] = codes.new_pin
     new_salt: Callable[[], str] = lambda: secrets.token_hex(16)
+    outbox_cleaner: BatchedOutboxCleaner | None = None
+    """Deletes published outbox entries in background batches; None deletes each one at once (unit tests)."""
 
 
 @dataclass
@@ -154,6 +157,9 @@ def publish_committed(ctx: IntakeContext, event: dict[str, Any]) -> bool:
             extra={"fields": {"event_id": event["event_id"], "reason": str(exc)}},
         )
         return False
+    if ctx.outbox_cleaner is not None:
+        ctx.outbox_cleaner.discard(event["event_id"])
+        return True
     try:
         ctx.store.delete_outbox(event["event_id"])
     except Exception:
@@ -207,4 +213,5 @@ def track(ctx: IntakeContext, raw_code: str, pin: str | None, client: str) -> di
     if document is None:
         ctx.store.record_failures([code_bucket, client_bucket], window_end + dt.timedelta(hours=1))
         raise errors.not_found()
-    return submissions.public_status(document)
+    # The expected date of the next step (working days, Indonesian calendar): bahagia.sla, computed at read time.
+    return submissions.public_status({**document, "next_step": sla.expected_next_step(document, now)})
