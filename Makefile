@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 NOX := $(VENV)/bin/nox
 
-.PHONY: run test lint lock staff-token clean
+.PHONY: run test reliability lint lock staff-token clean
 
 $(NOX): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
@@ -18,6 +18,17 @@ run: $(NOX)
 ## test: the whole suite, unit + integration + e2e, against emulators the tests start themselves
 test: $(NOX)
 	@exec $(NOX) -s tests
+
+## staff-token: print a bearer token for the running stack: make staff-token ROLE=verifikator [OPD=dinas-pupr]
+# nox's own progress lines go to var/staff-token.log and are shown only if something fails.
+staff-token: $(NOX)
+	@mkdir -p var
+	@$(NOX) -s staff_token -- --role "$(ROLE)" --opd "$(OPD)" --email "$(EMAIL)" 2>var/staff-token.log \
+		|| { cat var/staff-token.log >&2; exit 1; }
+
+## reliability: issue 7 at full size (1,000 submissions, faults, fuzzing, privacy, abuse); figures in RELIABILITY.md
+reliability: $(NOX)
+	@exec $(NOX) -s reliability
 
 lint: $(NOX)
 	$(NOX) -s lint

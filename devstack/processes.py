@@ -1,0 +1,180 @@
+"""Child processes that cannot outlive the stack: own process group, PR_SET_PDEATHSIG, SIGTERM then SIGKILL."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import http.client
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+# Resolved before any fork: the child between fork and exec must not load libraries (it may hold no locks).
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class StartupError(Exception):
+    """A component did not come up; the message says which one and where its log is."""
+
+
+def exit_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send `sig` to this process when its parent dies."""
+    _libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+
+def _child_setup(parent_pid: int) -> Callable[[], None]:
+    def setup() -> None:
+        # SIGTERM rather than SIGKILL lets gunicorn stop its worker and Java run its shutdown hooks.
+        exit_with_parent(signal.SIGTERM)
+        # The parent may have died between fork and prctl; then nobody would ever send the signal.
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return setup
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass(eq=False)  # identity hashing: processes are dict keys while waiting
+class ManagedProcess:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    stopped: bool = field(default=False)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def exit_code(self) -> int | None:
+        return self.popen.poll()
+
+    def signal_group(self, sig: int) -> None:
+        # The process is the leader of its own group (start_new_session), so this reaches what it forked too
+        # (gunicorn's worker); after the leader is reaped the group may linger until its last member exits.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, sig)
+
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.popen.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        # A group whose only member is our unreaped zombie leader counts as gone.
+        return self._group_has_live_member()
+
+    def _group_has_live_member(self) -> bool:
+        pgid = self.popen.pid
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            # Fields after the parenthesised command: state ppid pgrp ...
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+        return False
+
+
+def spawn(
+    name: str,
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log_path: Path,
+    cwd: Path | None = None,
+) -> ManagedProcess:
+    """Start a child in its own session with its output in `log_path`.
+
+    Must be called from a thread that lives as long as the child: PR_SET_PDEATHSIG fires when the *thread* that
+    forked it ends, so the stack spawns everything from the main thread.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        # argv is built by devstack.components from fixed parts and paths of this machine
+        popen = subprocess.Popen(  # noqa: S603
+            list(argv),
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_child_setup(os.getpid()),  # the only way to set PR_SET_PDEATHSIG
+        )
+    return ManagedProcess(name=name, popen=popen, log_path=log_path)
+
+
+def stop_all(processes: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
+    """SIGTERM every group at once, then SIGKILL what is left after `timeout`; reaps every leader."""
+    live = [proc for proc in processes if not proc.stopped]
+    for proc in live:
+        proc.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in live:
+        remaining = max(0.0, deadline - time.monotonic())
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.popen.wait(remaining)
+    for proc in live:
+        while proc.group_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if proc.popen.poll() is None or proc.group_alive():
+            proc.signal_group(signal.SIGKILL)
+            proc.popen.wait()
+        proc.stopped = True
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The status of a GET, or None when nothing answers."""
+    parts = url.split("/", 3)
+    host, _, port = parts[2].partition(":")
+    path = "/" + (parts[3] if len(parts) > 3 else "")
+    conn = http.client.HTTPConnection(host, int(port or 80), timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def wait_until_ready(pending: Mapping[ManagedProcess, tuple[str, bool]], timeout: float) -> None:
+    """Poll each process's URL until it answers (with 200 where the flag says so); fail fast when one exits."""
+    waiting = dict(pending)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        for proc, (url, needs_200) in list(waiting.items()):
+            code = proc.exit_code()
+            if code is not None:
+                tail = log_tail(proc.log_path)
+                raise StartupError(
+                    f"{proc.name} exited with code {code} while starting; log: {proc.log_path}"
+                    + (f"\n{tail}" if tail else "")
+                )
+            status = http_status(url)
+            if status is not None and (status == 200 or not needs_200):
+                del waiting[proc]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(f"{proc.name} ({url}, log: {proc.log_path})" for proc, (url, _) in waiting.items())
+            raise StartupError(f"no answer within {timeout:.0f} s from {names}")
+        time.sleep(0.1)
