@@ -49,6 +49,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, interrupt_timeout=60, terminate_timeout=30)
 
 
+@nox.session(default=False)  # minutes of load on purpose: `make reliability`, not part of every `make test`
+def reliability(session: nox.Session) -> None:
+    """Issue 7 at full size: load, faults, fuzzing, privacy, abuse; prints the table of figures (RELIABILITY.md)."""
+    _install(session)
+    session.run("pytest", "-m", "reliability", "--full", *session.posargs, interrupt_timeout=60, terminate_timeout=30)
+
+
 def _pass_sigterm_on() -> None:
     """Make SIGTERM to nox (or nox's parent dying) stop the child as Ctrl-C in a terminal does.
 

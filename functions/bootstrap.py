@@ -6,6 +6,7 @@ another target uses. Tests build the same objects from their own Settings, or sw
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -60,19 +61,29 @@ def build_intake_context(settings: Settings) -> IntakeContext:
     )
 
 
+_sms_notifier_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def sms_notifier() -> Notifier:
+    # Pub/Sub pushes a burst at a cold instance: one thread builds the clients, the others wait for it instead of
+    # each importing and building their own (lru_cache alone lets them all in).
+    with _sms_notifier_lock:
+        return _build_sms_notifier_once()
+
+
+@lru_cache(maxsize=1)
+def _build_sms_notifier_once() -> Notifier:
     return build_sms_notifier(get_settings())
 
 
 def build_sms_notifier(settings: Settings) -> Notifier:
+    from google.cloud import firestore
+
     from adapters.notifications_firestore import FirestoreNotificationStore, FirestoreSubmissionLookup
     from bahagia import sms
     from bahagia.catalogue import catalogue
-    from google.cloud import firestore
-
     from notify.service import Notifier
-    from reports.service import ReportContext
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     names = catalogue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-do-not-use-in-production"
@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     """The `aud` a token must carry: the OAuth client id (or IAP audience) of the staff tool in production."""
     staff_token_ttl_minutes: int = Field(default=480, ge=1, le=1440)
     staff_page_size_max: int = Field(default=100, ge=1, le=500)
+
+    # --- nightly reports ---
+    reports_bucket: str = "demo-bahagia-reports"
+    """Cloud Storage bucket of the report CSV and HTML files (private; served through /v1/staff/reports/)."""
+    storage_emulator_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("STORAGE_EMULATOR_HOST", "storage_emulator_host")
+    )
+    """Set (http://127.0.0.1:8691 under `make run`) when reports go to gcp-storage-emulator: google-cloud-storage
+    reads the same variable; the bucket is then created on first use, with anonymous credentials."""
+    reports_query_workers: int = Field(default=8, ge=1, le=32)
+    """Aggregation queries of one report run this many at a time."""
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> Settings:

@@ -118,6 +118,10 @@ class FakeSubmissionStore:
     def delete_outbox(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
 
+    def delete_outbox_many(self, event_ids: list[str]) -> None:
+        for event_id in event_ids:
+            self.outbox.pop(event_id, None)
+
     def pending_outbox(self, older_than: dt.datetime, limit: int) -> list[dict[str, Any]]:
         entries = sorted(self.outbox.values(), key=lambda e: e["created_at"])
         return [e["event"] for e in entries if e["created_at"] < older_than][:limit]
@@ -175,14 +179,24 @@ class FakeStaffStore:
             and (query.submitted_from is None or d["submitted_at"] >= query.submitted_from)
             and (query.submitted_before is None or d["submitted_at"] < query.submitted_before)
         ]
-        if query.order == "due":
-            docs.sort(key=lambda d: (d["due_at"], d["tracking_code"]))
-            if query.after is not None:
-                docs = [d for d in docs if (d["due_at"], d["tracking_code"]) > query.after]
-        else:
-            docs.sort(key=lambda d: (d["submitted_at"], d["tracking_code"]), reverse=True)
-            if query.after is not None:
-                docs = [d for d in docs if (d["submitted_at"], d["tracking_code"]) < query.after]
+        # Sort by each field in its own direction (stable sorts, last key first), then the id like the last field.
+        id_descending = query.order_fields[-1][1]
+        docs.sort(key=lambda d: d["tracking_code"], reverse=id_descending)
+        for name, descending in reversed(query.order_fields):
+            docs.sort(key=lambda d, name=name: d[name], reverse=descending)
+        if query.after is not None:
+            values, code = query.after
+            keys = [*values, code]
+            directions = [descending for _, descending in query.order_fields] + [id_descending]
+
+            def beyond(d: dict[str, Any]) -> bool:
+                own = [*(d[name] for name, _ in query.order_fields), d["tracking_code"]]
+                for mine, theirs, descending in zip(own, keys, directions, strict=True):
+                    if mine != theirs:
+                        return bool(mine < theirs) if descending else bool(mine > theirs)
+                return False
+
+            docs = [d for d in docs if beyond(d)]
         return [dict(d) for d in docs[: query.limit + 1]]
 
     def commit_transition(self, code: str, decide: Any) -> Any:
@@ -210,12 +224,18 @@ class FakeStaffStore:
 
     def due_for_auto_close(self, statuses: list[str], now: dt.datetime, limit: int) -> list[str]:
         due = [
-            d for d in self.submissions.values() if d.get("status") in statuses and d.get("due_at") and d["due_at"] < now
+            d
+            for d in self.submissions.values()
+            if d.get("status") in statuses and d.get("due_at") and d["due_at"] < now
         ]
         return [d["tracking_code"] for d in sorted(due, key=lambda d: d["due_at"])][:limit]
 
     def delete_outbox(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
+
+    def delete_outbox_many(self, event_ids: list[str]) -> None:
+        for event_id in event_ids:
+            self.outbox.pop(event_id, None)
 
 
 @dataclass

@@ -236,6 +236,6 @@ def openapi_document() -> dict[str, Any]:
     from staff import openapi as staff_openapi  # the staff API's operations live beside their handlers
 
     document["paths"].update(staff_openapi.staff_paths())
-    document["components"]["schemas"].update(staff_openapi.staff_schemas())
+    document["components"]["schemas"] = {**component_schemas(), **staff_openapi.staff_schemas()}  # a copy: cached
     document["components"]["securitySchemes"] = staff_openapi.security_schemes()
     return document

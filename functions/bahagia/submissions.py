@@ -16,16 +16,16 @@ from bahagia.models import ComplaintIn
 WIB = ZoneInfo("Asia/Jakarta")
 SCHEMA_VERSION = 1
 
-STATUS_LABELS = {
-    "diterima": "Diterima",
-    "diverifikasi": "Diverifikasi",
-    "didisposisikan": "Diteruskan ke perangkat daerah",
-    "ditindaklanjuti": "Sedang ditindaklanjuti",
-    "selesai": "Selesai",
-    "ditolak": "Ditolak",
-    "disetujui": "Disetujui",
-    "disalurkan": "Bantuan disalurkan",
-}
+
+
+def status_label(kind: str, status: str) -> str:
+    """The citizen-facing name of a status, from the lifecycle data (bahagia/data/lifecycles.json)."""
+    from bahagia import lifecycle
+
+    try:
+        return lifecycle.lifecycle(kind).status(status).label
+    except (KeyError, ValueError):
+        return status
 
 
 def business_date(moment: dt.datetime) -> str:
@@ -124,11 +124,11 @@ def public_status(document: dict[str, Any]) -> dict[str, Any]:
         "tracking_code": document["tracking_code"],
         "kind": document["kind"],
         "status": document["status"],
-        "status_label": STATUS_LABELS.get(document["status"], document["status"]),
+        "status_label": status_label(document["kind"], document["status"]),
         "submitted_at": _iso(document["submitted_at"]),
         "updated_at": _iso(document.get("status_changed_at", document["submitted_at"])),
         "timeline": [
-            {"status": step["status"], "label": STATUS_LABELS.get(step["status"], step["status"]), "at": _iso(step["at"])}
+            {"status": step["status"], "label": status_label(document["kind"], step["status"]), "at": _iso(step["at"])}
             for step in document.get("timeline", [])
         ],
     }
@@ -145,3 +145,17 @@ def public_status(document: dict[str, Any]) -> dict[str, Any]:
 
 def iso_utc(moment: dt.datetime) -> str:
     return str(_iso(moment))
+
+
+def _all_status_labels() -> dict[str, str]:
+    from bahagia import lifecycle
+
+    labels: dict[str, str] = {}
+    for kind in ("complaint", "application"):
+        for name, info in lifecycle.lifecycle(kind).statuses.items():
+            labels.setdefault(name, info.label)
+    return labels
+
+
+STATUS_LABELS = _all_status_labels()
+"""Every status of either lifecycle with its label (reports name statuses by id, with these labels beside)."""

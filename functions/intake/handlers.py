@@ -52,7 +52,7 @@ def _submit(request: flask.Request, kind: str) -> flask.Response:
         accepted = service.submit(bootstrap.intake_context(), kind, data, key)
     except errors.BahagiaError as error:
         if from_form and prefers_html(request) and error.status in (409, 422):
-            return html_response(pages.form_errors(error), error.status)
+            return html_response(pages.form_errors(error, kind, data), error.status)
         raise
     if from_form and prefers_html(request):
         code = accepted.response["tracking_code"]

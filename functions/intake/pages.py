@@ -71,5 +71,23 @@ def track_error(error: BahagiaError) -> str:
     return _env().get_template("message.html").render(title="Status tidak dapat ditampilkan", error=error, back="/status.html")
 
 
-def form_errors(error: BahagiaError) -> str:
-    return _env().get_template("form_errors.html").render(error=error)
+def _form_of(kind: str, data: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The static form a post came from (web/, built by tools/build_web.py) and its field labels by dotted name."""
+    from bahagia.catalogue import catalogue
+
+    public = catalogue().public
+    if kind == "application":
+        program = next((p for p in public["programs"] if p["id"] == data.get("program")), None)
+        if program is None:
+            return "/", {}
+        return f"/program/{program['id']}.html", {f["name"]: f["label"] for f in program["fields"]}
+    categories = public["complaint_categories"]
+    category = next((c for c in categories if c["id"] == data.get("category")), categories[0])
+    url = "/pengaduan.html" + (f"?kategori={category['id']}" if category["id"] == data.get("category") else "")
+    return url, {f["name"]: f["label"] for f in category["fields"]}
+
+
+def form_errors(error: BahagiaError, kind: str, data: dict[str, Any]) -> str:
+    form_url, labels = _form_of(kind, data)
+    details = [{"label": labels.get(d.field), "message": d.message} for d in error.details]
+    return _env().get_template("form_errors.html").render(error=error, details=details, form_url=form_url)

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bahagia import codes, errors, events, sla, submissions, validation
 from bahagia.catalogue import Catalogue
@@ -62,7 +62,10 @@ def _replay(ctx: IntakeContext, record: dict[str, Any], fingerprint: str, key: s
 def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key: str | None) -> Accepted:
     """Validate, commit once (document + markers + outbox in one batch), then publish the event."""
     secret = ctx.settings.secret_bytes
-    fingerprint = submissions.body_fingerprint({"kind": kind, "body": data})
+    # An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
+    # database could confirm a suspected reporter's name and phone (the rest of the body is stored).
+    fingerprinted = {k: v for k, v in data.items() if k != "reporter"} if data.get("privacy") == "anonymous" else data
+    fingerprint = submissions.body_fingerprint({"kind": kind, "body": fingerprinted})
     key_id = None
     if idempotency_key is not None:
         if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isprintable():
@@ -95,6 +98,7 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
         else:
             default_opd = ctx.catalogue.categories[model.category]["default_opd"]
             document = submissions.complaint_document(model, code, now, pin_hash, salt, default_opd)
+        document["due_at"] = sla.initial_due_at(kind, now)
         event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
         response: dict[str, Any] = {
             "tracking_code": code,
@@ -145,23 +149,38 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
     return Accepted(response, pin)
 
 
+class _OutboxOwner(Protocol):
+    def delete_outbox(self, event_id: str) -> None: ...
+
+
 def publish_committed(ctx: IntakeContext, event: dict[str, Any]) -> bool:
     """Publish an event whose outbox entry is committed; on failure it stays for the relay. Never raises."""
+    return send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
+
+
+def send_committed_event(
+    publisher: EventPublisher, store: _OutboxOwner, cleaner: BatchedOutboxCleaner | None, event: dict[str, Any]
+) -> bool:
+    """The one way every function (intake, staff) sends an event whose outbox entry is already committed.
+
+    Published: the entry is cleared (in a background batch when a cleaner is given). Not published: the entry stays
+    and relay_outbox sends it later. Returns whether it was published; never raises.
+    """
     from adapters.pubsub_publisher import PublishFailed
 
     try:
-        ctx.publisher.publish(event)
+        publisher.publish(event)
     except PublishFailed as exc:
         log.warning(
             "event left in outbox for the relay",
             extra={"fields": {"event_id": event["event_id"], "reason": str(exc)}},
         )
         return False
-    if ctx.outbox_cleaner is not None:
-        ctx.outbox_cleaner.discard(event["event_id"])
+    if cleaner is not None:
+        cleaner.discard(event["event_id"])
         return True
     try:
-        ctx.store.delete_outbox(event["event_id"])
+        store.delete_outbox(event["event_id"])
     except Exception:
         # Harmless: the relay will publish it again and consumers deduplicate on event_id.
         log.warning("outbox entry not deleted", exc_info=True, extra={"fields": {"event_id": event["event_id"]}})

@@ -1,0 +1,204 @@
+"""The staff workflow's reads and writes in Cloud Firestore, and the staff directory.
+
+Audit entries live in `audit/{auto-id}` and are only ever created: this module has no update or delete path for them
+and infra/firestore.rules denies every client write. Staff members live in `staff/{sha256(email)}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from google.api_core.retry import Retry
+from google.cloud import firestore
+
+from bahagia.lifecycle import TransitionOutcome
+from staff.auth import StaffMember, normalize_email, staff_id
+from staff.ports import Decide, StoreQuery
+
+SUBMISSIONS = "submissions"
+AUDIT = "audit"
+OUTBOX = "outbox"
+OPEN_APPLICATIONS = "open_applications"
+NOTIFICATIONS = "notifications"
+STAFF = "staff"
+
+# Conflicts wait ~2 s each on the emulator and are rare in production; 5 attempts leave room for a few.
+TRANSACTION_ATTEMPTS = 5
+
+# Every query this module makes, for the index check (tests/unit/test_firestore_indexes.py). A tuple of fields stands
+# for any subset of them. overdue + from/to only combines with `opd` (staff.queries), to keep the index count small.
+_FILTERS = ("status", "kind", "program", "category", "kecamatan", "opd")
+QUERIES = [
+    (SUBMISSIONS, [(_FILTERS, "=="), ("submitted_at", ">="), ("submitted_at", "<"), ("submitted_at", "order desc")]),
+    (SUBMISSIONS, [(_FILTERS, "=="), ("status", "in"), ("due_at", "<"), ("due_at", "order")]),
+    (
+        SUBMISSIONS,
+        [
+            (("opd",), "=="),
+            ("status", "in"),
+            ("due_at", "<"),
+            ("submitted_at", ">="),
+            ("submitted_at", "<"),
+            ("due_at", "order"),
+            ("submitted_at", "order"),
+        ],
+    ),
+    (SUBMISSIONS, [("status", "=="), ("due_at", "<"), ("due_at", "order")]),
+    (AUDIT, [("tracking_code", "=="), ("at", "order")]),
+    (NOTIFICATIONS, [("tracking_code", "==")]),
+]
+
+# The summary fields a list needs; personal data is not even fetched for a list.
+LIST_FIELDS = [
+    "tracking_code",
+    "kind",
+    "program",
+    "benefit",
+    "category",
+    "privacy",
+    "status",
+    "submitted_at",
+    "status_changed_at",
+    "business_date",
+    "kecamatan",
+    "kelurahan",
+    "opd",
+    "suggested_opd",
+    "due_at",
+]
+
+
+class FirestoreStaffStore:
+    def __init__(self, client: firestore.Client, timeout: float) -> None:
+        self._db = client
+        self._timeout = timeout
+        self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
+
+    def get_submission(self, code: str) -> dict[str, Any] | None:
+        snapshot = self._db.collection(SUBMISSIONS).document(code).get(timeout=self._timeout, retry=self._retry)
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]:
+        ref = self._db.collection(SUBMISSIONS)
+        q: Any = ref
+        for name, value in sorted(query.equals.items()):
+            q = q.where(filter=firestore.FieldFilter(name, "==", value))
+        if query.statuses_in:
+            q = q.where(filter=firestore.FieldFilter("status", "in", query.statuses_in))
+        if query.due_before is not None:
+            q = q.where(filter=firestore.FieldFilter("due_at", "<", query.due_before))
+        if query.submitted_from is not None:
+            q = q.where(filter=firestore.FieldFilter("submitted_at", ">=", query.submitted_from))
+        if query.submitted_before is not None:
+            q = q.where(filter=firestore.FieldFilter("submitted_at", "<", query.submitted_before))
+        for name, descending in query.order_fields:
+            q = q.order_by(name, direction=firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING)
+        last_descending = query.order_fields[-1][1]
+        q = q.order_by(
+            "__name__", direction=firestore.Query.DESCENDING if last_descending else firestore.Query.ASCENDING
+        )
+        if query.after is not None:
+            values, code = query.after
+            q = q.start_after([*values, ref.document(code)])
+        q = q.select(LIST_FIELDS).limit(query.limit + 1)
+        return [snap.to_dict() or {} for snap in q.stream(timeout=self._timeout, retry=self._retry)]
+
+    def commit_transition(self, code: str, decide: Decide) -> tuple[dict[str, Any], TransitionOutcome] | None:
+        submission_ref = self._db.collection(SUBMISSIONS).document(code)
+        audit_ref = self._db.collection(AUDIT).document()
+
+        @firestore.transactional
+        def run(transaction: firestore.Transaction) -> tuple[dict[str, Any], TransitionOutcome] | None:
+            snapshot = submission_ref.get(transaction=transaction)
+            if not snapshot.exists:
+                return None
+            doc = snapshot.to_dict() or {}
+            outcome = decide(doc)
+            if outcome is None:
+                return None
+            transaction.update(submission_ref, outcome.changes)
+            transaction.create(audit_ref, outcome.audit)
+            event = outcome.event
+            transaction.create(
+                self._db.collection(OUTBOX).document(event["event_id"]),
+                {"event": event, "created_at": outcome.audit["at"], "tracking_code": code},
+            )
+            if outcome.release_marker:
+                transaction.delete(self._db.collection(OPEN_APPLICATIONS).document(outcome.release_marker))
+            return {**doc, **outcome.changes}, outcome
+
+        result: tuple[dict[str, Any], TransitionOutcome] | None = run(
+            self._db.transaction(max_attempts=TRANSACTION_ATTEMPTS)
+        )
+        return result
+
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        # create(): an auto-id that somehow existed would fail rather than overwrite an entry.
+        self._db.collection(AUDIT).document().create(entry, timeout=self._timeout, retry=None)
+
+    def audit_entries(self, code: str) -> list[dict[str, Any]]:
+        query = (
+            self._db.collection(AUDIT)
+            .where(filter=firestore.FieldFilter("tracking_code", "==", code))
+            .order_by("at")
+            .limit(1000)
+        )
+        return [snap.to_dict() or {} for snap in query.stream(timeout=self._timeout, retry=self._retry)]
+
+    def notifications(self, code: str) -> list[dict[str, Any]]:
+        query = self._db.collection(NOTIFICATIONS).where(filter=firestore.FieldFilter("tracking_code", "==", code))
+        records = [snap.to_dict() or {} for snap in query.limit(200).stream(timeout=self._timeout, retry=self._retry)]
+        # Sorted here rather than by the query: one equality filter needs no composite index.
+        return sorted(records, key=lambda r: r.get("created_at") or dt.datetime.min.replace(tzinfo=dt.UTC))
+
+    def due_for_auto_close(self, statuses: list[str], now: dt.datetime, limit: int) -> list[str]:
+        codes: list[str] = []
+        for status in statuses:
+            query = (
+                self._db.collection(SUBMISSIONS)
+                .where(filter=firestore.FieldFilter("status", "==", status))
+                .where(filter=firestore.FieldFilter("due_at", "<", now))
+                .order_by("due_at")
+                .select(["tracking_code"])
+                .limit(limit)
+            )
+            codes.extend(snap.id for snap in query.stream(timeout=self._timeout, retry=self._retry))
+        return codes[:limit]
+
+    def delete_outbox(self, event_id: str) -> None:
+        self._db.collection(OUTBOX).document(event_id).delete(timeout=self._timeout, retry=self._retry)
+
+
+class FirestoreStaffDirectory:
+    def __init__(self, client: firestore.Client, timeout: float) -> None:
+        self._collection = client.collection(STAFF)
+        self._timeout = timeout
+
+    @staticmethod
+    def _member(data: dict[str, Any]) -> StaffMember:
+        return StaffMember(
+            email=data["email"], role=data["role"], opd=data.get("opd"), active=bool(data.get("active", True))
+        )
+
+    def get(self, email: str) -> StaffMember | None:
+        snapshot = self._collection.document(staff_id(email)).get(timeout=self._timeout)
+        return self._member(snapshot.to_dict() or {}) if snapshot.exists else None
+
+    def put(self, member: StaffMember, by: str, now: dt.datetime) -> None:
+        self._collection.document(staff_id(member.email)).set(
+            {
+                "email": normalize_email(member.email),
+                "role": member.role,
+                "opd": member.opd,
+                "active": member.active,
+                "updated_at": now,
+                "updated_by": by,
+            },
+            timeout=self._timeout,
+        )
+
+    def list(self) -> list[StaffMember]:
+        return [
+            self._member(snap.to_dict() or {}) for snap in self._collection.limit(1000).stream(timeout=self._timeout)
+        ]

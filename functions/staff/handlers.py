@@ -1,0 +1,95 @@
+"""HTTP targets of the staff workflow: `staff_api` (everything under /v1/staff/) and the scheduled auto-close."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import flask
+import functions_framework
+
+import bootstrap
+from bahagia import codes, errors
+from bahagia.lifecycle import Actor
+from web.http import endpoint, json_response, read_body
+
+_SUBMISSION = re.compile(r"^/v1/staff/submissions/(?P<code>[^/]+)(?P<rest>/transitions|/audit)?$")
+_USER = re.compile(r"^/v1/staff/users/(?P<email>[^/]+)$")
+
+
+def _project() -> str:
+    return bootstrap.settings().project_id
+
+
+def _not_found() -> errors.BahagiaError:
+    return errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
+
+
+def _code(raw: str) -> str:
+    code = codes.normalize_tracking_code(raw)
+    if code is None:
+        raise errors.BahagiaError("not_found", "Data tidak ditemukan.", 404)
+    return code
+
+
+def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
+    """(methods the path allows, the call for this request)."""
+    from staff import service
+    from staff.queries import parse_list_query
+
+    ctx = bootstrap.staff_context()
+    path = request.path.rstrip("/")
+    if path == "/v1/staff/submissions":
+        args = {key: request.args.get(key, "") for key in request.args}
+        return ["GET"], lambda actor: service.list_submissions(
+            ctx, actor, parse_list_query(args, ctx.opd_ids, ctx.settings.staff_page_size_max)
+        )
+    if match := _SUBMISSION.match(path):
+        code, rest = match["code"], match["rest"]
+        if rest == "/transitions":
+            return ["POST"], lambda actor: service.transition(ctx, actor, _code(code), read_body(request)[0])
+        if rest == "/audit":
+            return ["GET"], lambda actor: service.audit_trail(ctx, actor, _code(code))
+        return ["GET"], lambda actor: service.read_submission(ctx, actor, _code(code))
+    if path == "/v1/staff/users":
+        return ["GET"], lambda actor: service.list_staff(ctx, actor)
+    if match := _USER.match(path):
+        email = match["email"]
+        return ["PUT"], lambda actor: service.put_staff(ctx, actor, email, read_body(request)[0])
+    if path.startswith("/v1/staff/reports/"):
+        return ["GET"], lambda actor: _report(actor, path)
+    raise _not_found()
+
+
+def _report(actor: Actor, path: str) -> flask.Response:
+    """The nightly report files (reports.serving): JSON for staff, suppressed CSV and HTML from the bucket."""
+    from reports.serving import report_download
+    from web.http import SECURITY_HEADERS
+
+    download = report_download(bootstrap.report_context(), actor.role, path)
+    return flask.Response(download.body, headers={**SECURITY_HEADERS, **download.headers},
+                          content_type=download.content_type)
+
+
+@functions_framework.http
+@endpoint(["GET", "POST", "PUT"], _project)
+def staff_api(request: flask.Request) -> flask.Response:
+    """/v1/staff/*: bearer-authenticated list, read, transition and audit of submissions; staff management."""
+    from staff import service
+
+    actor = service.authenticate(bootstrap.staff_context(), request.headers.get("Authorization"))
+    methods, call = _route(request)
+    if request.method not in methods:
+        raise errors.method_not_allowed(methods)
+    result = call(actor)
+    return result if isinstance(result, flask.Response) else json_response(result, request=request)
+
+
+@functions_framework.http
+@endpoint(["POST"], _project)
+def close_stale_followups(request: flask.Request) -> flask.Response:
+    """Internal: close follow-ups idle for 10 working days (Cloud Scheduler daily, OIDC-authenticated)."""
+    from staff import service
+
+    return json_response(service.close_stale_followups(bootstrap.staff_context()))

@@ -1,0 +1,262 @@
+"""The staff use cases: list, read, transition, audit trail, the auto-close, staff management.
+
+Every function is handed an authenticated Actor; what the actor may see is staff.views, what it may do is
+bahagia.lifecycle. Reads of a pungli/confidential record and every transition leave an audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bahagia import lifecycle
+from bahagia.errors import BahagiaError, FieldError, validation_failed
+from bahagia.lifecycle import Actor
+from intake.ports import EventPublisher
+from settings import Settings
+from staff import auth, views
+from staff.auth import StaffDirectory, StaffMember, TokenVerifier
+from staff.ports import StaffStore, StoreQuery
+from staff.queries import ORDERS, Cursor, ListQuery
+from web.logs import get_logger
+
+log = get_logger("bahagia.staff")
+
+AUTO_CLOSE_BATCH = 200
+
+
+@dataclass
+class StaffContext:
+    settings: Settings
+    store: StaffStore
+    publisher: EventPublisher
+    verifier: TokenVerifier
+    directory: StaffDirectory
+    opd_ids: set[str]
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    new_event_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+
+def authenticate(ctx: StaffContext, authorization: str | None) -> Actor:
+    return ctx.verifier.verify(auth.bearer_token(authorization))
+
+
+def _require_case_reader(actor: Actor) -> None:
+    if actor.role not in views.CASE_ROLES:
+        raise lifecycle.forbidden()
+
+
+def _visible(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
+    _require_case_reader(actor)
+    doc = ctx.store.get_submission(code)
+    if doc is None or not lifecycle.can_see(actor, doc):
+        raise lifecycle.not_found_for_staff()  # another OPD's case looks exactly like a missing one
+    return doc
+
+
+def _read_audit(actor: Actor, doc: Mapping[str, Any], now: dt.datetime, what: str, full: bool) -> dict[str, Any]:
+    return {
+        "tracking_code": doc["tracking_code"],
+        "action": "read",
+        "what": what,
+        "view": "full" if full else "redacted",
+        "at": now,
+        "actor": actor.as_dict(),
+    }
+
+
+# --- list ----------------------------------------------------------------------------------------------------------
+
+
+def _overdue_statuses() -> list[str]:
+    return sorted({s for kind in lifecycle.KINDS for s in lifecycle.lifecycle(kind).overdue_statuses})
+
+
+def store_query(actor: Actor, query: ListQuery, now: dt.datetime) -> StoreQuery | None:
+    """The list query scoped to the actor, or None when it can match nothing (another OPD, a closed status)."""
+    equals = dict(query.equals)
+    if actor.role == "opd":
+        if equals.get("opd", actor.opd) != actor.opd:
+            return None
+        equals["opd"] = actor.opd or ""
+    statuses_in = None
+    if query.overdue:
+        overdue = _overdue_statuses()
+        if "status" in equals:
+            if equals["status"] not in overdue:
+                return None
+        else:
+            statuses_in = overdue
+    after = (query.cursor.values, query.cursor.tracking_code) if query.cursor else None
+    return StoreQuery(
+        equals=equals,
+        statuses_in=statuses_in,
+        due_before=now if query.overdue else None,
+        submitted_from=query.submitted_from,
+        submitted_before=query.submitted_before,
+        order_fields=ORDERS[query.order],
+        after=after,
+        limit=query.limit,
+    )
+
+
+def list_submissions(ctx: StaffContext, actor: Actor, query: ListQuery) -> dict[str, Any]:
+    _require_case_reader(actor)
+    now = ctx.clock()
+    scoped = store_query(actor, query, now)
+    if scoped is None:
+        return {"items": [], "next_cursor": None}
+    docs = ctx.store.query_submissions(scoped)
+    page, more = docs[: query.limit], len(docs) > query.limit
+    next_cursor = None
+    if more and page:
+        last = page[-1]
+        values = tuple(last[name] for name, _ in ORDERS[query.order])
+        next_cursor = Cursor(order=query.order, values=values, tracking_code=last["tracking_code"]).encode()
+    return {"items": [views.summary(doc, now) for doc in page], "next_cursor": next_cursor}
+
+
+# --- read one ------------------------------------------------------------------------------------------------------
+
+
+def read_submission(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
+    doc = _visible(ctx, actor, code)
+    now = ctx.clock()
+    if lifecycle.is_restricted(doc):
+        # Written before the answer leaves: a read that cannot be audited does not happen.
+        ctx.store.append_audit(_read_audit(actor, doc, now, "submission", views.sees_content(actor, doc)))
+    return views.record(actor, doc, ctx.store.notifications(code), now)
+
+
+def audit_trail(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
+    doc = _visible(ctx, actor, code)
+    if lifecycle.is_restricted(doc):
+        ctx.store.append_audit(_read_audit(actor, doc, ctx.clock(), "audit", actor.role == "integritas"))
+    entries = ctx.store.audit_entries(code)
+    return {"tracking_code": code, "entries": [views.audit_entry(actor, doc, e) for e in entries]}
+
+
+# --- transitions ---------------------------------------------------------------------------------------------------
+
+
+def _publish(ctx: StaffContext, event: dict[str, Any]) -> None:
+    """Publish an event whose outbox entry is committed; on failure the relay (relay_outbox) sends it later."""
+    from intake.service import send_committed_event
+
+    send_committed_event(ctx.publisher, ctx.store, None, event)
+
+
+def transition(ctx: StaffContext, actor: Actor, code: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """POST .../transitions: judged and written in one Firestore transaction, so two concurrent ones cannot both win."""
+    _require_case_reader(actor)
+    request = lifecycle.validate_request(body)
+    now = ctx.clock()
+    event_id = ctx.new_event_id()
+
+    def decide(doc: dict[str, Any]) -> lifecycle.TransitionOutcome:
+        return lifecycle.transition(doc, request, actor, now, event_id)
+
+    result = ctx.store.commit_transition(code, decide)
+    if result is None:
+        raise lifecycle.not_found_for_staff()
+    updated, outcome = result
+    log.info(
+        "submission transitioned",
+        extra={
+            "fields": {
+                "tracking_code": code,
+                "from": outcome.audit["from"],
+                "to": outcome.audit["to"],
+                "role": actor.role,
+                "event_id": event_id,
+            }
+        },
+    )
+    _publish(ctx, outcome.event)
+    return views.record(actor, updated, ctx.store.notifications(code), now)
+
+
+def close_stale_followups(ctx: StaffContext, limit: int = AUTO_CLOSE_BATCH) -> dict[str, int]:
+    """Close as `selesai` every follow-up whose 10 working days have passed with nothing else happening."""
+    now = ctx.clock()
+    statuses = [
+        name
+        for kind in lifecycle.KINDS
+        for name, info in lifecycle.lifecycle(kind).statuses.items()
+        if info.auto_close_to is not None
+    ]
+    closed = 0
+    for code in ctx.store.due_for_auto_close(sorted(set(statuses)), now, limit):
+        event_id = ctx.new_event_id()
+
+        def decide(doc: dict[str, Any], event_id: str = event_id) -> lifecycle.TransitionOutcome | None:
+            # Judged again inside the transaction: a case an OPD closed a moment ago is left alone.
+            return lifecycle.auto_close(doc, now, event_id)
+
+        result = ctx.store.commit_transition(code, decide)
+        if result is not None:
+            closed += 1
+            _publish(ctx, result[1].event)
+    if closed:
+        log.info("stale follow-ups closed", extra={"fields": {"closed": closed}})
+    return {"closed": closed}
+
+
+# --- staff management (admin) --------------------------------------------------------------------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise lifecycle.forbidden()
+
+
+def _member_view(member: StaffMember) -> dict[str, Any]:
+    return {"email": member.email, "role": member.role, "opd": member.opd, "active": member.active}
+
+
+def list_staff(ctx: StaffContext, actor: Actor) -> dict[str, Any]:
+    _require_admin(actor)
+    return {"users": [_member_view(m) for m in sorted(ctx.directory.list(), key=lambda m: m.email)]}
+
+
+def put_staff(ctx: StaffContext, actor: Actor, email: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """PUT /v1/staff/users/{email} {role, opd, active}: create or change one staff member."""
+    _require_admin(actor)
+    details: list[FieldError] = []
+    email = auth.normalize_email(email)
+    if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
+        details.append(FieldError("email", "invalid_email", "Alamat e-mail tidak sah."))
+    unknown = sorted(set(body) - {"role", "opd", "active"})
+    details.extend(FieldError(name, "unknown_field", "Isian ini tidak dikenal.") for name in unknown)
+    assignment = auth.check_role(body.get("role"), body.get("opd"), ctx.opd_ids)
+    if assignment is None:
+        details.append(
+            FieldError("role", "invalid_role", "Peran tidak sah; peran opd wajib disertai OPD yang dikenal.")
+        )
+    active = body.get("active", True)
+    if not isinstance(active, bool):
+        details.append(FieldError("active", "invalid_boolean", "Isian active harus true atau false."))
+    if details:
+        raise validation_failed(details)
+    assert assignment is not None
+    if email == actor.email and (assignment[0] != "admin" or active is not True):
+        raise BahagiaError("forbidden", "Admin tidak dapat mencabut perannya sendiri.", 403)
+    member = StaffMember(email=email, role=assignment[0], opd=assignment[1], active=bool(active))
+    now = ctx.clock()
+    ctx.directory.put(member, actor.email, now)
+    ctx.store.append_audit(
+        {
+            "tracking_code": None,
+            "action": "staff_update",
+            "at": now,
+            "actor": actor.as_dict(),
+            "staff_id": auth.staff_id(email),
+            "role": member.role,
+            "opd": member.opd,
+            "active": member.active,
+        }
+    )
+    return _member_view(member)
