@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bahagia.submissions import iso_utc
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
 
 RECEIVED = "submission.received"
 STATUS_CHANGED = "submission.status_changed"

@@ -157,5 +157,9 @@ def _all_status_labels() -> dict[str, str]:
     return labels
 
 
-STATUS_LABELS = _all_status_labels()
-"""Every status of either lifecycle with its label (reports name statuses by id, with these labels beside)."""
+def __getattr__(name: str) -> Any:
+    # STATUS_LABELS (every status of either lifecycle with its label) is built on first use: the lifecycle module
+    # imports this one indirectly, so building it at import time would be circular.
+    if name == "STATUS_LABELS":
+        return _all_status_labels()
+    raise AttributeError(name)
