@@ -1,0 +1,76 @@
+"""NotificationStore and SubmissionLookup on Firestore.
+
+Collections: `notifications/{event_id}:{recipient}` (the records staff read), `sms_opt_outs/{recipient}` and
+`sms_daily_counts/{recipient}_{date}` (TTL on `expires_at`), where {recipient} is an HMAC of the number, never the
+number. The decision itself is bahagia.notifications.decide_claim; this adapter only reads and writes atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from google.cloud import firestore
+
+from bahagia.notifications import ClaimDecision, ClaimRequest, decide_claim
+
+COUNTER_TTL = dt.timedelta(days=2)
+
+
+class FirestoreNotificationStore:
+    def __init__(self, client: firestore.Client) -> None:
+        self._client = client
+        self._notifications = client.collection("notifications")
+        self._opt_outs = client.collection("sms_opt_outs")
+        self._counters = client.collection("sms_daily_counts")
+
+    def claim(self, request: ClaimRequest) -> ClaimDecision:
+        record_ref = self._notifications.document(request.notification_id)
+        opt_out_ref = self._opt_outs.document(request.recipient)
+        counter_ref = self._counters.document(request.counter_id)
+
+        @firestore.transactional
+        def run(transaction: firestore.Transaction) -> ClaimDecision:
+            record = record_ref.get(transaction=transaction)
+            if record.exists:
+                decision = decide_claim(request, record.to_dict(), opted_out=False, sent_today=0)
+                count = 0
+            else:
+                opted_out = opt_out_ref.get(transaction=transaction).exists
+                counter = counter_ref.get(transaction=transaction)
+                count = int((counter.to_dict() or {}).get("count", 0)) if counter.exists else 0
+                decision = decide_claim(request, None, opted_out=opted_out, sent_today=count)
+            if decision.create is not None:
+                # create() carries the exists=False precondition: a concurrent claim makes this commit fail and
+                # the transaction run again, to find the record.
+                transaction.create(record_ref, decision.create)
+            if decision.update is not None:
+                transaction.update(record_ref, decision.update)
+            if decision.increment_counter:
+                transaction.set(
+                    counter_ref,
+                    {"count": count + 1, "updated_at": request.now, "expires_at": request.now + COUNTER_TTL},
+                    merge=True,
+                )
+            return decision
+
+        result: ClaimDecision = run(self._client.transaction(max_attempts=10))
+        return result
+
+    def finish(self, notification_id: str, update: dict[str, Any]) -> None:
+        self._notifications.document(notification_id).update(update)
+
+    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
+        self._opt_outs.document(recipient).set({"source": source, "created_at": now}, merge=True)
+
+
+class FirestoreSubmissionLookup:
+    """Reads `submissions/{tracking_code}`; only notify uses it, for the contact and the OPD."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._submissions = client.collection("submissions")
+
+    def get(self, tracking_code: str) -> Mapping[str, Any] | None:
+        snapshot = self._submissions.document(tracking_code).get()
+        return snapshot.to_dict() if snapshot.exists else None

@@ -1,0 +1,285 @@
+"""Notification records, the rules that make an SMS go out once per (event, recipient), and the ports they need.
+
+Pure: the clock, the ids and the secret come in as arguments. The Firestore adapter runs `decide_claim` inside a
+transaction; the fake store in tests/fakes.py runs the same function on a dict, so the rule is tested once.
+
+Exactly once, as far as a provider without idempotency keys allows: the record is created with a precondition
+before the provider is called, and a delivery that finds a record does nothing unless the earlier attempt failed
+transiently or its lease ran out (the instance died mid-send). Only that last case can send twice, and only if the
+provider had accepted the message in the moment before the instance died; we prefer that to a lost receipt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bahagia.codes import keyed_digest
+from bahagia.identity import check_mobile_phone, is_indonesian_mobile
+from bahagia.submissions import business_date as _wib_date
+from bahagia.submissions import contact_phone
+
+
+class NotificationStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+class FailureReason(StrEnum):
+    INVALID_NUMBER = "invalid_number"
+    OPTED_OUT = "opted_out"
+    DAILY_CAP_REACHED = "daily_cap_reached"
+    REJECTED_BY_PROVIDER = "rejected_by_provider"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    PROVIDER_THROTTLED = "provider_throttled"
+    PROVIDER_TIMEOUT = "provider_timeout"
+
+
+# --- provider port -------------------------------------------------------------------------------------------------
+
+
+class SmsError(Exception):
+    """A provider refused or failed; `reason` is a FailureReason, never the number or the text."""
+
+    def __init__(self, reason: FailureReason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
+        self.reason = reason
+        self.detail = detail
+
+
+class TransientSmsError(SmsError):
+    """Worth another try later (throttling, 5xx, timeouts): Pub/Sub redelivers with backoff."""
+
+
+class PermanentSmsError(SmsError):
+    """Trying again cannot help (invalid number, opted out at the provider): record and acknowledge."""
+
+
+class SmsProvider(Protocol):
+    name: str
+
+    def send(self, phone: str, text: str) -> str:
+        """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
+        ...
+
+
+# --- records -------------------------------------------------------------------------------------------------------
+
+
+FINAL_STATUSES = frozenset({NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.UNDELIVERED})
+
+
+def recipient_key(secret: bytes, phone: str) -> str:
+    """Opaque id of a number: opt-out and cap documents are keyed by it, never by the number itself."""
+    return keyed_digest(secret, "sms-recipient", phone)
+
+
+def notification_id(event_id: str, recipient: str) -> str:
+    return f"{event_id}:{recipient[:32]}"
+
+
+def daily_counter_id(recipient: str, business_date: str) -> str:
+    # The key first, the date last: ids that start with a date would all land on one Firestore tablet.
+    return f"{recipient[:32]}_{business_date}"
+
+
+def business_date(now: dt.datetime) -> str:
+    return _wib_date(now)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who an event's SMS goes to. `phone` stays in memory: records keep only `recipient_key` and `role`."""
+
+    phone: str | None
+    role: str
+    privacy: str
+    opd: str | None
+
+
+def contact_from_submission(doc: Mapping[str, Any]) -> Contact:
+    """The recipient of a `submissions/{code}` document: its applicant or reporter, nobody else."""
+    kind = doc.get("kind")
+    privacy = str(doc.get("privacy") or ("private" if kind == "application" else "confidential"))
+    phone = contact_phone(dict(doc))
+    opd = str(doc["opd"]) if doc.get("opd") else None
+    return Contact(
+        phone=str(phone) if phone else None,
+        role="applicant" if kind == "application" else "reporter",
+        privacy=privacy,
+        opd=opd,
+    )
+
+
+def sendable_number(phone: str) -> str | None:
+    """The E.164 form of an Indonesian mobile number, or None: no other number is ever sent to."""
+    if not is_indonesian_mobile(phone):
+        return None
+    e164 = check_mobile_phone(phone)
+    return e164 if e164 == phone else None
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    notification_id: str
+    recipient: str
+    counter_id: str
+    fresh: dict[str, Any]
+    """The record to create if none exists (status queued, attempts 1, lease)."""
+    now: dt.datetime
+    lease_until: dt.datetime
+    daily_cap: int
+    blocked: FailureReason | None = None
+    """Known before any read: an invalid number."""
+    capped: bool = True
+    """Counts towards the number's daily cap. Only receipts do: a form post is what a script can repeat at will,
+    while status changes come from staff, a handful per case, and a citizen must not miss them."""
+
+
+class ClaimOutcome(StrEnum):
+    CLAIMED = "claimed"
+    """Go ahead and send; the record is queued with our lease."""
+    ALREADY_DONE = "already_done"
+    """Sent before, or failed for good: send nothing, acknowledge."""
+    IN_PROGRESS = "in_progress"
+    """Another delivery holds the lease: retry later rather than acknowledge, in case that one fails."""
+    BLOCKED = "blocked"
+    """Recorded as failed for good (invalid number, opted out, cap reached): acknowledge."""
+
+
+@dataclass(frozen=True)
+class ClaimDecision:
+    outcome: ClaimOutcome
+    create: dict[str, Any] | None = None
+    update: dict[str, Any] | None = None
+    increment_counter: bool = False
+    attempts: int = 0
+    reason: FailureReason | None = None
+
+
+def decide_claim(
+    request: ClaimRequest, existing: Mapping[str, Any] | None, opted_out: bool, sent_today: int
+) -> ClaimDecision:
+    """What to write for one delivery, given what the transaction read."""
+    if existing is not None:
+        status = existing.get("status")
+        if status in FINAL_STATUSES or (status == NotificationStatus.FAILED and not existing.get("retryable")):
+            return ClaimDecision(ClaimOutcome.ALREADY_DONE, attempts=int(existing.get("attempts", 0)))
+        lease = existing.get("lease_until")
+        if status == NotificationStatus.QUEUED and isinstance(lease, dt.datetime) and lease > request.now:
+            return ClaimDecision(ClaimOutcome.IN_PROGRESS, attempts=int(existing.get("attempts", 0)))
+        attempts = int(existing.get("attempts", 0)) + 1
+        return ClaimDecision(
+            ClaimOutcome.CLAIMED,
+            update={
+                "status": NotificationStatus.QUEUED.value,
+                "attempts": attempts,
+                "lease_until": request.lease_until,
+                "updated_at": request.now,
+            },
+            attempts=attempts,
+        )
+    reason = request.blocked
+    if reason is None and opted_out:
+        reason = FailureReason.OPTED_OUT
+    if reason is None and request.capped and sent_today >= request.daily_cap:
+        reason = FailureReason.DAILY_CAP_REACHED
+    if reason is not None:
+        return ClaimDecision(
+            ClaimOutcome.BLOCKED,
+            create={
+                **request.fresh,
+                "status": NotificationStatus.FAILED.value,
+                "failure_reason": reason.value,
+                "retryable": False,
+                "attempts": 0,
+                "lease_until": None,
+            },
+            reason=reason,
+        )
+    return ClaimDecision(ClaimOutcome.CLAIMED, create=dict(request.fresh), increment_counter=request.capped, attempts=1)
+
+
+def fresh_record(
+    *,
+    event_id: str,
+    event_type: str,
+    tracking_code: str,
+    submission_status: str,
+    recipient: str,
+    role: str,
+    template: str,
+    segments: int,
+    provider: str,
+    now: dt.datetime,
+    lease_until: dt.datetime,
+) -> dict[str, Any]:
+    """A `notifications/{event_id}:{recipient}` document as first created; no phone number (it stays in the
+    submission)."""
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "tracking_code": tracking_code,
+        "submission_status": submission_status,
+        "recipient_key": recipient,
+        "recipient_role": role,
+        "channel": "sms",
+        "template": template,
+        "segments": segments,
+        "provider": provider,
+        "provider_message_id": None,
+        "status": NotificationStatus.QUEUED.value,
+        "failure_reason": None,
+        "retryable": False,
+        "attempts": 1,
+        "lease_until": lease_until,
+        "created_at": now,
+        "updated_at": now,
+        "sent_at": None,
+        "business_date": business_date(now),
+    }
+
+
+def sent_update(message_id: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "status": NotificationStatus.SENT.value,
+        "provider_message_id": message_id,
+        "failure_reason": None,
+        "retryable": False,
+        "lease_until": None,
+        "sent_at": now,
+        "updated_at": now,
+    }
+
+
+def failed_update(error: SmsError, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "status": NotificationStatus.FAILED.value,
+        "failure_reason": error.reason.value,
+        "retryable": isinstance(error, TransientSmsError),
+        "lease_until": None,
+        "updated_at": now,
+    }
+
+
+# --- store port ----------------------------------------------------------------------------------------------------
+
+
+class NotificationStore(Protocol):
+    def claim(self, request: ClaimRequest) -> ClaimDecision:
+        """Read the record, the opt-out and today's counter, apply decide_claim and write it, atomically."""
+        ...
+
+    def finish(self, notification_id: str, update: dict[str, Any]) -> None: ...
+
+    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
+
+
+class SubmissionLookup(Protocol):
+    def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...

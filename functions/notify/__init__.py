@@ -1,0 +1,1 @@
+"""CloudEvent target send_sms_notification: SMS to citizens about their submissions."""

@@ -1,0 +1,44 @@
+"""CloudEvent entry point behind the push subscription `send-sms-notification` (infra/topology.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
+
+import bootstrap
+from notify.events import PoisonEvent, message_id, parse_submission_event
+from notify.service import RetryLater, notify_citizen
+from web.logs import get_logger
+
+log = get_logger("bahagia.notify")
+
+
+@functions_framework.cloud_event
+def send_sms_notification(cloud_event: CloudEvent) -> None:
+    """Send the SMS a submission event calls for. 2xx acknowledges; 503 asks for a retry; 422 marks poison."""
+    try:
+        event = parse_submission_event(cloud_event.data)
+        result = notify_citizen(event, bootstrap.sms_notifier(), now=dt.datetime.now(dt.UTC))
+    except PoisonEvent as poison:
+        # Not a crash and not a 200: Pub/Sub counts the failed delivery and, after 5, moves the message to
+        # submission-events-dead-letter with its CloudPubSubDeadLetterSource* attributes for staff to inspect.
+        log.warning("sms poison event: %s", poison, extra={"fields": {"message_id": message_id(cloud_event.data)}})
+        raise UnprocessableEntity("poison event") from None
+    except RetryLater as retry:
+        log.info("sms retry later", extra={"fields": {"event_id": event.event_id, "reason": str(retry)}})
+        raise ServiceUnavailable("retry later") from None
+    log.info(
+        "sms %s",
+        result.outcome,
+        extra={
+            "fields": {
+                "event_id": event.event_id,
+                "template": result.template,
+                "reason": result.reason,
+                "attempts": result.attempts,
+            }
+        },
+    )

@@ -1,0 +1,124 @@
+"""The provider adapters classify every answer: sent, transient (retry via Pub/Sub) or permanent (record, ack)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from botocore.stub import Stubber
+
+from adapters.sms_http import HttpGatewaySms
+from adapters.sms_sns import SnsSms, sns_client
+from bahagia.notifications import FailureReason, PermanentSmsError, SmsError, TransientSmsError
+
+PHONE = "+6281234567890"
+
+
+@pytest.fixture
+def sns() -> Any:
+    return sns_client("ap-southeast-3", "http://127.0.0.1:9", 1.0)
+
+
+def test_sns_publishes_a_transactional_sms_with_the_sender_id(sns: Any) -> None:
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": PHONE})
+        stub.add_response(
+            "publish",
+            {"MessageId": "m-1"},
+            {
+                "PhoneNumber": PHONE,
+                "Message": "Halo",
+                "MessageAttributes": {
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                    "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "PemkotJambi"},
+                },
+            },
+        )
+        assert SnsSms(sns, "PemkotJambi").send(PHONE, "Halo") == "m-1"
+        stub.assert_no_pending_responses()
+
+
+def test_sns_respects_its_own_opt_out_list_without_publishing(sns: Any) -> None:
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": True}, {"phoneNumber": PHONE})
+        with pytest.raises(PermanentSmsError) as raised:
+            SnsSms(sns).send(PHONE, "Halo")
+        stub.assert_no_pending_responses()  # publish was never called
+    assert raised.value.reason is FailureReason.OPTED_OUT
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "expected", "reason"),
+    [
+        ("Throttling", 400, TransientSmsError, FailureReason.PROVIDER_THROTTLED),
+        ("InternalError", 500, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
+        ("ServiceUnavailable", 503, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
+        ("InvalidParameter", 400, PermanentSmsError, FailureReason.INVALID_NUMBER),
+        ("AuthorizationError", 403, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
+    ],
+)
+def test_sns_errors_are_classified_and_carry_no_number(
+    sns: Any, code: str, status: int, expected: type[SmsError], reason: FailureReason
+) -> None:
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+        stub.add_client_error("publish", code, f"Invalid parameter: PhoneNumber {PHONE}", status)
+        with pytest.raises(expected) as raised:
+            SnsSms(sns).send(PHONE, "Halo")
+    assert raised.value.reason is reason
+    assert PHONE not in str(raised.value)
+    assert raised.value.__cause__ is None
+
+
+def test_sns_unreachable_is_transient() -> None:
+    client = sns_client("ap-southeast-3", "http://127.0.0.1:9", 0.5)  # nothing listens on port 9
+    with pytest.raises(TransientSmsError):
+        SnsSms(client).send(PHONE, "Halo")
+
+
+def _gateway(handler: Any) -> HttpGatewaySms:
+    return HttpGatewaySms(
+        httpx.Client(transport=httpx.MockTransport(handler)), "https://sms.example/send", "tok", "JAMBI"
+    )
+
+
+def test_http_gateway_posts_json_with_the_credential() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"message_id": "g-7"})
+
+    assert _gateway(handler).send(PHONE, "Halo") == "g-7"
+    assert seen[0].headers["authorization"] == "Bearer tok"
+    assert json.loads(seen[0].content) == {"to": PHONE, "text": "Halo", "sender": "JAMBI"}
+
+
+@pytest.mark.parametrize(
+    ("response", "expected", "reason"),
+    [
+        (httpx.Response(429), TransientSmsError, FailureReason.PROVIDER_THROTTLED),
+        (httpx.Response(502, text="bad gateway"), TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
+        (httpx.Response(401), TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
+        (httpx.Response(400, json={"error": "invalid_number"}), PermanentSmsError, FailureReason.INVALID_NUMBER),
+        (httpx.Response(422, json={"error": "opted_out"}), PermanentSmsError, FailureReason.OPTED_OUT),
+        (httpx.Response(400, text="<html>"), PermanentSmsError, FailureReason.REJECTED_BY_PROVIDER),
+    ],
+)
+def test_http_gateway_answers_are_classified(
+    response: httpx.Response, expected: type[SmsError], reason: FailureReason
+) -> None:
+    with pytest.raises(expected) as raised:
+        _gateway(lambda _request: response).send(PHONE, "Halo")
+    assert raised.value.reason is reason
+
+
+def test_http_gateway_timeout_is_transient() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(TransientSmsError) as raised:
+        _gateway(handler).send(PHONE, "Halo")
+    assert raised.value.reason is FailureReason.PROVIDER_TIMEOUT
