@@ -102,7 +102,7 @@ class FirestoreSubmissionStore:
             .order_by("created_at")
             .limit(limit)
         )
-        return [snap.to_dict()["event"] for snap in query.stream(timeout=self._timeout, retry=self._retry)]
+        return [(snap.to_dict() or {})["event"] for snap in query.stream(timeout=self._timeout, retry=self._retry)]
 
     def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
         refs = [self._db.collection(RATE_LIMITS).document(bucket) for bucket in bucket_ids]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from google.api_core.retry import Retry
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # namespace package mypy cannot see into
 
 
 class PublishFailed(Exception):

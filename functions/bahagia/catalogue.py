@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel
+
 from bahagia import models
 from bahagia.wilayah import wilayah
 
@@ -144,7 +146,7 @@ def _descriptors_from_schema(
     return out
 
 
-def _model_descriptors(model: type[models.BaseModel], prefix: str = "") -> list[dict[str, Any]]:
+def _model_descriptors(model: type[BaseModel], prefix: str = "") -> list[dict[str, Any]]:
     schema = model.model_json_schema()
     return _descriptors_from_schema(schema, schema.get("$defs", {}), prefix, True)
 

@@ -38,7 +38,7 @@ def check_nik(value: str) -> str:
 
 def nik_birth_date(nik: str) -> dt.date | None:
     try:
-        return stdnum_nik.get_birth_date(nik)  # type: ignore[no-any-return]
+        return stdnum_nik.get_birth_date(nik)
     except ValidationError:
         return None
 

@@ -189,6 +189,6 @@ def build_application_model(program: dict[str, Any]) -> type[ApplicationBase]:
     if program.get("benefits"):
         values = tuple(option["value"] for option in program["benefits"])
         fields["benefit"] = (Annotated[Literal[values], Field(title="Jenis manfaat")], ...)
-    return create_model(  # type: ignore[no-any-return, call-overload]
+    return create_model(
         _model_name(program["id"], "Application"), __base__=ApplicationBase, **fields
     )

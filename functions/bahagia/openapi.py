@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Union
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from bahagia.catalogue import catalogue
@@ -118,10 +118,8 @@ def _idempotency_header() -> dict[str, Any]:
 @cache
 def component_schemas() -> dict[str, Any]:
     """JSON Schemas of every request model (also written to schemas/*.schema.json)."""
-    models = [*catalogue().application_models.values(), ComplaintIn]
-    _, top = models_json_schema(
-        [(m, "validation") for m in models], ref_template=REF
-    )
+    models: list[type[BaseModel]] = [*catalogue().application_models.values(), ComplaintIn]
+    _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
     union = TypeAdapter(Union[tuple(catalogue().application_models.values())]).json_schema(ref_template=REF)  # type: ignore[arg-type]  # noqa: UP007
     union.pop("$defs", None)
