@@ -219,6 +219,10 @@ class Gateway:
             joined = safe_join(str(self.static_dir), relative)
             if joined is not None and Path(joined).is_file():
                 file_path = Path(joined)
+            elif joined is not None and "." not in Path(joined).name and Path(joined + ".html").is_file():
+                # Clean URLs: /status is web/status.html, as the production bucket serves it (infra/gateway.tf
+                # uploads every page a second time without its extension). SMS texts use the short form.
+                file_path = Path(joined + ".html")
         if file_path is None:
             payload = b"<!doctype html><title>Tidak ditemukan</title><p>Halaman tidak ditemukan.</p>"
             start_response(

@@ -82,6 +82,16 @@ resource "google_storage_bucket_object" "web" {
   cache_control = endswith(each.key, ".html") ? "no-cache" : "public, max-age=3600"
 }
 
+# Clean URLs: every page but index.html also under its name without ".html" (/status -> status.html), because
+# the SMS texts carry the short form and a backend bucket has no rewrite rules. The local gateway does the same.
+resource "google_storage_bucket_object" "web_clean_url" {
+  for_each     = { for f in fileset(local.web_dir, "**/*.html") : trimsuffix(f, ".html") => f if basename(f) != "index.html" }
+  name         = each.key
+  bucket       = google_storage_bucket.web.name
+  source       = "${local.web_dir}/${each.value}"
+  content_type = "text/html; charset=utf-8"
+}
+
 resource "google_compute_backend_bucket" "web" {
   name        = "bahagia-web"
   bucket_name = google_storage_bucket.web.name

@@ -64,7 +64,8 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
     secret = ctx.settings.secret_bytes
     # An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
     # database could confirm a suspected reporter's name and phone (the rest of the body is stored).
-    fingerprinted = {k: v for k, v in data.items() if k != "reporter"} if data.get("privacy") == "anonymous" else data
+    anonymous = data.get("privacy") == "anonymous"
+    fingerprinted = {k: v for k, v in data.items() if k != "reporter"} if anonymous else data
     fingerprint = submissions.body_fingerprint({"kind": kind, "body": fingerprinted})
     key_id = None
     if idempotency_key is not None:

@@ -275,3 +275,12 @@ def test_fifty_concurrent_clients(gateway: int) -> None:
     assert sorted(results) == sorted(f"/v1/slow?i={i}" for i in range(50))
     # each backend call sleeps 0.3 s; served one after another they would take 15 s
     assert time.monotonic() - started < 8
+
+
+def test_clean_urls_serve_the_page_without_its_extension(gateway: int, static_dir: Path) -> None:
+    (static_dir / "status.html").write_text("<p>status</p>", encoding="utf-8")
+    response, payload = _request(gateway, "GET", "/status")
+    assert (response.status, payload) == (200, b"<p>status</p>")
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    response, _ = _request(gateway, "GET", "/status.css")
+    assert response.status == 404
