@@ -9,6 +9,8 @@ from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
 from google.cloud import firestore
 
+from adapters.reports_firestore import add_counts
+from bahagia import report_counters
 from intake.ports import CommitConflict
 
 SUBMISSIONS = "submissions"
@@ -50,6 +52,8 @@ class FirestoreSubmissionStore:
         code = document["tracking_code"]
         batch = self._db.batch()
         batch.create(self._db.collection(SUBMISSIONS).document(code), document)
+        # The nightly report's counters, in the same commit: a batch that fails (duplicate, replay) counts nothing.
+        add_counts(batch, self._db, report_counters.submission_counts(document))
         batch.create(
             self._db.collection(OUTBOX).document(outbox_event["event_id"]),
             {"event": outbox_event, "created_at": now, "tracking_code": code},

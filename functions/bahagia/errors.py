@@ -72,7 +72,7 @@ def rate_limited(retry_after_seconds: int) -> BahagiaError:
 def unavailable() -> BahagiaError:
     return BahagiaError(
         "service_unavailable",
-        "Layanan sedang sibuk atau tidak tersedia. Data Anda belum tersimpan; silakan kirim ulang sebentar lagi.",
+        "Layanan sedang sibuk atau tidak tersedia. Silakan kirim ulang sebentar lagi.",
         503,
         headers={"Retry-After": "5"},
     )

@@ -113,6 +113,8 @@ def test_twenty_concurrent_posts_with_one_key_store_one_submission(ctx, events, 
         bodies = list(pool.map(post, range(20)))
     assert len({json.dumps(b, sort_keys=True) for b in bodies}) == 1
     assert len(_docs(clean_emulators.project_id, "submissions")) == 1
+    # The report's counters were written with the one commit that won, not by the 19 that replayed.
+    assert sum(doc.get("new", 0) for doc in _docs(clean_emulators.project_id, "report_counters")) == 1
     assert len(events(expect=1)) == 1
 
 
@@ -135,6 +137,7 @@ def test_a_duplicate_nik_is_409_and_nothing_new_is_stored(ctx, clean_emulators):
     assert caught.value.status == 409
     assert caught.value.code == "duplicate_application"
     assert len(_docs(clean_emulators.project_id, "submissions")) == 1
+    assert sum(doc.get("new", 0) for doc in _docs(clean_emulators.project_id, "report_counters")) == 1
 
 
 def test_a_publish_failure_after_the_commit_still_delivers_the_event(ctx, events, clean_emulators):
@@ -159,7 +162,7 @@ def test_a_publish_failure_after_the_commit_still_delivers_the_event(ctx, events
     assert _outbox_drains(clean_emulators.project_id)
 
 
-def test_a_frozen_firestore_gives_a_timely_503_and_writes_nothing(clean_emulators):
+def test_a_frozen_firestore_gives_a_timely_503_and_nothing_half_written(clean_emulators):
     settings = Settings(
         project_id=clean_emulators.project_id, environment="test", secret_key="s", firestore_timeout_seconds=1.5
     )
@@ -169,7 +172,7 @@ def test_a_frozen_firestore_gives_a_timely_503_and_writes_nothing(clean_emulator
     started = time.monotonic()
     try:
         with pytest.raises(Exception) as caught:
-            service.submit(ctx, "complaint", samples.complaint(), None)
+            service.submit(ctx, "application", samples.application(), "frozen-key-0001")
     finally:
         firestore_process.signal_group(signal.SIGCONT)
     elapsed = time.monotonic() - started
@@ -177,7 +180,16 @@ def test_a_frozen_firestore_gives_a_timely_503_and_writes_nothing(clean_emulator
 
     assert _is_unavailable(caught.value), type(caught.value)
     assert elapsed < 10
-    assert _docs(clean_emulators.project_id, "submissions") == []
+    # A deadline on the client does not withdraw a commit already on the wire: the emulator may apply it once it
+    # runs again. Whatever happened, it happened whole: all of the batch or none of it.
+    time.sleep(1.0)
+    project = clean_emulators.project_id
+    written = {name: len(_docs(project, name)) for name in ("submissions", "outbox", "open_applications", "idempotency_keys")}
+    assert set(written.values()) in ({0}, {1}), written
+    # And the citizen's retry with the same key (the web forms keep one per form) is answered, stored once.
+    retried = service.submit(ctx, "application", samples.application(), "frozen-key-0001")
+    assert retried.response["status"] == "diterima"
+    assert len(_docs(project, "submissions")) == 1
 
 
 def test_track_round_trip_on_the_emulator(ctx, clean_emulators):
