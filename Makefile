@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 NOX := $(VENV)/bin/nox
 
-.PHONY: run test reliability lint lock staff-token clean
+.PHONY: run test reliability lint lock staff-token reports clean
 
 $(NOX): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
@@ -25,6 +25,10 @@ staff-token: $(NOX)
 	@mkdir -p var
 	@$(NOX) -s staff_token -- --role "$(ROLE)" --opd "$(OPD)" --email "$(EMAIL)" 2>var/staff-token.log \
 		|| { cat var/staff-token.log >&2; exit 1; }
+
+## reports: the reports CLI on the running stack: make reports ARGS="seed" | ARGS="build [DATE]" | ARGS="build --from D --to D"
+reports: $(NOX)
+	@$(NOX) -s reports -- $(ARGS)
 
 ## reliability: issue 7 at full size (1,000 submissions, faults, fuzzing, privacy, abuse); figures in RELIABILITY.md
 reliability: $(NOX)

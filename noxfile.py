@@ -96,6 +96,13 @@ def staff_token(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.staff_token", *session.posargs)
 
 
+@nox.session(default=False)
+def reports(session: nox.Session) -> None:
+    """Seed demo data or build reports on the local stack (`make reports ARGS="seed"`, devstack/reports_cli.py)."""
+    _install(session)
+    session.run("python", "-m", "devstack.reports_cli", *session.posargs)
+
+
 @nox.session
 def infra(session: nox.Session) -> None:
     """checkov over infra/ (Terraform): fails on any failed check not skipped in place with a reason."""

@@ -167,10 +167,10 @@ def report_context() -> ReportContext:
 
 
 def build_report_context(settings: Settings) -> ReportContext:
+    from google.cloud import firestore, storage  # type: ignore[attr-defined]  # namespace package
+
     from adapters.reports_firestore import FirestoreCounters, FirestoreFigures, FirestoreReportStore
     from adapters.reports_storage import GcsReportFiles
-    from google.cloud import firestore, storage
-
     from reports.service import ReportContext
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)

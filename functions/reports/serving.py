@@ -1,0 +1,127 @@
+"""GET /v1/staff/reports/{date}[.json|.csv|.html]: the stored report of a business date, for pimpinan and admin.
+
+The JSON is the staff-only document with exact figures; the CSV and HTML are the suppressed files from the bucket.
+staff/handlers.py routes the path here after authenticating the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bahagia.errors import BahagiaError
+from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, file_names
+
+REPORT_ROLES = frozenset({"pimpinan", "admin"})
+PATH = re.compile(r"^/v1/staff/reports/(?P<date>\d{4}-\d{2}-\d{2})(?P<format>\.json|\.csv|\.html)?$")
+# A self-contained page: no script, no outside request; styles and SVG are inline.
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+@dataclass(frozen=True)
+class ReportDownload:
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+
+
+def _not_found() -> BahagiaError:
+    return BahagiaError("not_found", "Laporan untuk tanggal ini belum tersedia.", 404)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    raise TypeError(type(value).__name__)
+
+
+def report_download(ctx: ReportContext, role: str, path: str) -> ReportDownload:
+    """The report file `path` names, or BahagiaError (403 for another role, 404 for a date without a report)."""
+    match = PATH.match(path.rstrip("/"))
+    if match is None:
+        raise _not_found()
+    if role not in REPORT_ROLES:
+        raise BahagiaError("forbidden", "Laporan hanya untuk pimpinan dan admin.", 403)
+    date, fmt = match["date"], (match["format"] or ".json")[1:]
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        raise _not_found() from None
+    private = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    if fmt == "json":
+        doc = ctx.store.load(date)
+        if doc is None:
+            raise _not_found()
+        body = json.dumps(doc, default=_json_default, ensure_ascii=False, sort_keys=True).encode()
+        return ReportDownload(body, "application/json", private)
+    data = ctx.files.download(file_names(date)[fmt])
+    if data is None:
+        raise _not_found()
+    if fmt == "csv":
+        headers = {**private, "Content-Disposition": f'attachment; filename="laporan-bahagia-{date}.csv"'}
+        return ReportDownload(data, CSV_TYPE, headers)
+    headers = {
+        **private,
+        "Content-Security-Policy": HTML_POLICY,
+        "Content-Disposition": f'inline; filename="laporan-bahagia-{date}.html"',
+    }
+    return ReportDownload(data, HTML_TYPE, headers)
+
+
+def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
+    """The report paths for the OpenAPI document (staff/openapi.py merges them; `error_responses` are its 401, 403,
+    404, 405 and 503 entries). The JSON body is `NightlyReport` (`openapi_schemas()`)."""
+    date = {"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
+    security: list[dict[str, list[str]]] = [{"staffBearer": []}]
+    return {
+        "/v1/staff/reports/{date}": {
+            "get": {
+                "operationId": "staffGetReport",
+                "summary": "Laporan harian dengan angka persis (pimpinan, admin); juga /v1/staff/reports/{date}.json",
+                "security": security,
+                "parameters": [date],
+                "responses": {
+                    "200": {
+                        "description": "Laporan",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NightlyReport"}}},
+                    },
+                    **error_responses,
+                },
+            }
+        },
+        "/v1/staff/reports/{date}.csv": {
+            "get": {
+                "operationId": "staffGetReportCsv",
+                "summary": "Laporan harian sebagai CSV; angka di bawah 5 ditampilkan sebagai <5 (pimpinan, admin)",
+                "security": security,
+                "parameters": [date],
+                "responses": {
+                    "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    **error_responses,
+                },
+            }
+        },
+        "/v1/staff/reports/{date}.html": {
+            "get": {
+                "operationId": "staffGetReportHtml",
+                "summary": "Laporan harian sebagai halaman HTML dengan grafik dan peta; angka di bawah 5 sebagai <5",
+                "security": security,
+                "parameters": [date],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    **error_responses,
+                },
+            }
+        },
+    }
+
+
+def openapi_schemas() -> dict[str, Any]:
+    from reports.model import Report
+
+    schema = Report.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    return {"NightlyReport": schema, **definitions}
