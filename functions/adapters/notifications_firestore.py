@@ -13,7 +13,9 @@ from typing import Any
 
 from google.cloud import firestore
 
+from adapters.reports_firestore import add_counts
 from bahagia.notifications import ClaimDecision, ClaimRequest, decide_claim
+from bahagia.report_counters import notification_counts
 
 COUNTER_TTL = dt.timedelta(days=2)
 
@@ -33,8 +35,9 @@ class FirestoreNotificationStore:
         @firestore.transactional
         def run(transaction: firestore.Transaction) -> ClaimDecision:
             record = record_ref.get(transaction=transaction)
-            if record.exists:
-                decision = decide_claim(request, record.to_dict(), opted_out=False, sent_today=0)
+            before = (record.to_dict() or {}) if record.exists else None
+            if before is not None:
+                decision = decide_claim(request, before, opted_out=False, sent_today=0)
                 count = 0
             else:
                 opted_out = opt_out_ref.get(transaction=transaction).exists
@@ -45,8 +48,12 @@ class FirestoreNotificationStore:
                 # create() carries the exists=False precondition: a concurrent claim makes this commit fail and
                 # the transaction run again, to find the record.
                 transaction.create(record_ref, decision.create)
+                # The nightly report's counters (issue 5) move in the same commit as the record's status.
+                add_counts(transaction, self._client, notification_counts(None, decision.create))
             if decision.update is not None:
                 transaction.update(record_ref, decision.update)
+                if before is not None:
+                    add_counts(transaction, self._client, notification_counts(before, {**before, **decision.update}))
             if decision.increment_counter:
                 transaction.set(
                     counter_ref,
@@ -59,7 +66,20 @@ class FirestoreNotificationStore:
         return result
 
     def finish(self, notification_id: str, update: dict[str, Any]) -> None:
-        self._notifications.document(notification_id).update(update)
+        """Record the outcome (sent / failed) and move the report's counters with it: read the record as it was, in
+        a transaction, so that the counters leave its old status exactly once."""
+        record_ref = self._notifications.document(notification_id)
+
+        @firestore.transactional
+        def run(transaction: firestore.Transaction) -> None:
+            snapshot = record_ref.get(transaction=transaction)
+            # update() keeps its precondition: a record that vanished fails as it did before, writing nothing.
+            transaction.update(record_ref, update)
+            if snapshot.exists:
+                before = snapshot.to_dict() or {}
+                add_counts(transaction, self._client, notification_counts(before, {**before, **update}))
+
+        run(self._client.transaction(max_attempts=10))
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
         self._opt_outs.document(recipient).set({"source": source, "created_at": now}, merge=True)

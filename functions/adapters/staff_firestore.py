@@ -12,6 +12,8 @@ from typing import Any
 from google.api_core.retry import Retry
 from google.cloud import firestore
 
+from adapters.reports_firestore import add_counts
+from bahagia import report_counters
 from bahagia.lifecycle import TransitionOutcome
 from staff.auth import StaffMember, normalize_email, staff_id
 from staff.ports import Decide, StoreQuery
@@ -119,6 +121,8 @@ class FirestoreStaffStore:
                 return None
             transaction.update(submission_ref, outcome.changes)
             transaction.create(audit_ref, outcome.audit)
+            # The nightly report's counters, in the same commit (the scheduler's auto-close comes through here too).
+            add_counts(transaction, self._db, report_counters.transition_counts(doc, outcome.audit))
             event = outcome.event
             transaction.create(
                 self._db.collection(OUTBOX).document(event["event_id"]),

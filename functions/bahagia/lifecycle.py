@@ -355,6 +355,10 @@ def transition(
         "opd": opd,
         "updated_at": now,
     }
+    # The nightly report's facts (issue 5), judged on the submission before this change. Imported here: report_facts
+    # imports sla, which imports this module.
+    from bahagia import report_facts
+
     audit = {
         "tracking_code": doc["tracking_code"],
         "action": "transition",
@@ -365,6 +369,7 @@ def transition(
         "note": request.note,
         "opd": opd,
         "event_id": event_id,
+        **report_facts.transition_facts(doc, now),
     }
     event = events.submission_event(events.STATUS_CHANGED, {**doc, "status": request.to}, event_id, now)
     release = None

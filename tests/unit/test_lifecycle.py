@@ -166,7 +166,8 @@ def _check(
 
 
 def test_a_transition_writes_state_timeline_audit_and_event() -> None:
-    doc = complaint("diverifikasi")
+    due = NOW + dt.timedelta(hours=6)
+    doc = complaint("diverifikasi", business_date="2026-02-25", due_at=due)
     outcome = lifecycle.transition(doc, request("didisposisikan", opd="dlh"), actor("verifikator"), NOW, "evt-9")
     changes = outcome.changes
     assert changes["status"] == "didisposisikan"
@@ -189,6 +190,17 @@ def test_a_transition_writes_state_timeline_audit_and_event() -> None:
         "note": "Sudah dicek di lapangan.",
         "opd": "dlh",
         "event_id": "evt-9",
+        # The nightly report's facts, judged on the case before the move: the step closed in time, 3 working days
+        # after the Wednesday it came in (Thursday, Friday, Monday).
+        "business_date": "2026-03-02",
+        "kind": "complaint",
+        "program": None,
+        "benefit": None,
+        "category": "infrastruktur",
+        "kecamatan": None,
+        "sla_due_at": due,
+        "on_time": True,
+        "working_days": 3,
     }
     assert outcome.event == {
         "event_id": "evt-9",
