@@ -118,14 +118,19 @@ def bench_throughput(requests: int, concurrency: int, rounds: int) -> None:
                 bodies = [application_body(serial + i) for i in range(requests)]
                 serial += requests
                 results[name].append(_load(ours_url if name == "ours" else bare_url, bodies, concurrency))
-        print(f"\n== POST /v1/applications vs bare commit+publish handler ({requests} requests x {rounds} rounds, {concurrency} clients)")
+        print(
+            f"\n== POST /v1/applications vs bare commit+publish handler "
+            f"({requests} requests x {rounds} rounds, {concurrency} clients)"
+        )
         for name, runs in results.items():
             print(
                 f"{name:5} rps median {statistics.median(r['rps'] for r in runs):7.1f}  "
                 f"p50 {statistics.median(r['p50_ms'] for r in runs):6.1f} ms  "
                 f"p99 {statistics.median(r['p99_ms'] for r in runs):6.1f} ms  statuses {runs[-1]['statuses']}"
             )
-        ratio = statistics.median(r["rps"] for r in results["ours"]) / statistics.median(r["rps"] for r in results["bare"])
+        ratio = statistics.median(r["rps"] for r in results["ours"]) / statistics.median(
+            r["rps"] for r in results["bare"]
+        )
         print(f"throughput ratio ours/bare: {ratio:.2f} (goal >= 0.8)")
     finally:
         supervisor.stop()
@@ -154,7 +159,8 @@ class _env:
 
 def _import_seconds(statement: str, cwd: Path) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    out = subprocess.run([sys.executable, "-X", "frozen_modules=on", "-c", code], cwd=cwd, capture_output=True, text=True, check=True)
+    argv = [sys.executable, "-X", "frozen_modules=on", "-c", code]
+    out = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=True)  # noqa: S603 -- our own interpreter
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -183,7 +189,7 @@ def bench_cpu(iterations: int) -> None:
     from tests.fakes import FakePublisher, FakeSubmissionStore
 
     ctx = service.IntakeContext(
-        settings=Settings(environment="test", secret_key="bench"),
+        settings=Settings(environment="test", secret_key="bench"),  # noqa: S106 -- a benchmark, on fakes
         catalogue=catalogue(),
         store=FakeSubmissionStore(),
         publisher=FakePublisher(),
@@ -198,7 +204,10 @@ def bench_cpu(iterations: int) -> None:
         samples_ms.append(1000 * (time.process_time() - started))
     samples_ms.sort()
     print(f"\n== CPU per request, validation + documents + encoding on fakes ({iterations} requests)")
-    print(f"median {statistics.median(samples_ms):.3f} ms  p90 {samples_ms[int(0.9 * len(samples_ms))]:.3f} ms (goal: median <= 1 ms)")
+    print(
+        f"median {statistics.median(samples_ms):.3f} ms  "
+        f"p90 {samples_ms[int(0.9 * len(samples_ms))]:.3f} ms (goal: median <= 1 ms)"
+    )
 
 
 def main() -> None:

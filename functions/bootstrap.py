@@ -39,14 +39,13 @@ def intake_context() -> IntakeContext:
 
 
 def build_intake_context(settings: Settings) -> IntakeContext:
+    from google.cloud import firestore
+
     from adapters.firestore_store import FirestoreSubmissionStore
     from adapters.pubsub_publisher import PubSubEventPublisher
     from bahagia.catalogue import catalogue
-    from google.cloud import firestore
-
-    from intake.service import IntakeContext
-
     from intake.outbox import BatchedOutboxCleaner
+    from intake.service import IntakeContext
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     store = FirestoreSubmissionStore(client, settings.firestore_timeout_seconds)
@@ -131,11 +130,11 @@ def staff_context() -> StaffContext:
 
 
 def build_staff_context(settings: Settings) -> StaffContext:
+    from google.cloud import firestore
+
     from adapters.pubsub_publisher import PubSubEventPublisher
     from adapters.staff_firestore import FirestoreStaffDirectory, FirestoreStaffStore
     from bahagia.catalogue import catalogue
-    from google.cloud import firestore
-
     from staff import auth
     from staff.service import StaffContext
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 -- refused in production, see below
 
 
 class Settings(BaseSettings):

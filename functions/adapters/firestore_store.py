@@ -72,9 +72,7 @@ class FirestoreSubmissionStore:
         except (gexc.AlreadyExists, gexc.Conflict):
             raise CommitConflict(self._which_conflict(code, idempotency, dedup_key)) from None
 
-    def _which_conflict(
-        self, code: str, idempotency: tuple[str, dict[str, Any]] | None, dedup_key: str | None
-    ) -> str:
+    def _which_conflict(self, code: str, idempotency: tuple[str, dict[str, Any]] | None, dedup_key: str | None) -> str:
         refs = {"submission": self._db.collection(SUBMISSIONS).document(code)}
         if idempotency is not None:
             refs["idempotency"] = self._db.collection(IDEMPOTENCY).document(idempotency[0])

@@ -163,7 +163,13 @@ def _program_fields(program: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     if program.get("benefits"):
         fields.append(
-            {"name": "benefit", "type": "enum", "required": True, "label": "Jenis manfaat", "options": program["benefits"]}
+            {
+                "name": "benefit",
+                "type": "enum",
+                "required": True,
+                "label": "Jenis manfaat",
+                "options": program["benefits"],
+            }
         )
     fields.extend(_model_descriptors(models.Applicant, "applicant."))
     fields.extend({**descriptor, "name": f"details.{descriptor['name']}"} for descriptor in program["details"])

@@ -55,9 +55,7 @@ def duplicate_application() -> BahagiaError:
 
 
 def idempotency_key_reused() -> BahagiaError:
-    return BahagiaError(
-        "idempotency_key_reused", "Kunci idempotensi ini sudah dipakai untuk permintaan lain.", 409
-    )
+    return BahagiaError("idempotency_key_reused", "Kunci idempotensi ini sudah dipakai untuk permintaan lain.", 409)
 
 
 def rate_limited(retry_after_seconds: int) -> BahagiaError:

@@ -72,7 +72,9 @@ PersonName = Annotated[
     CleanStr,
     Field(title="Nama lengkap (sesuai KTP)", min_length=2, max_length=100, pattern=r"^[A-Za-z\u00C0-\u024F' .,\-]+$"),
 ]
-RtRw = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=3, pattern=r"^\d{1,3}$"), AfterValidator(_pad3)]
+RtRw = Annotated[
+    str, BeforeValidator(_strip), Field(min_length=1, max_length=3, pattern=r"^\d{1,3}$"), AfterValidator(_pad3)
+]
 KecamatanCode = Annotated[str, BeforeValidator(_strip), Field(title="Kecamatan", pattern=r"^15\.71\.\d{2}$")]
 KelurahanCode = Annotated[str, BeforeValidator(_strip), Field(title="Kelurahan", pattern=r"^15\.71\.\d{2}\.\d{4}$")]
 
@@ -142,7 +144,14 @@ class ComplaintIn(_Form):
 
 # --- programme-specific details, built from the catalogue's descriptors -------------------------------------------
 
-_PY_TYPES: dict[str, Any] = {"string": str, "text": str, "integer": int, "number": float, "date": dt.date, "boolean": bool}
+_PY_TYPES: dict[str, Any] = {
+    "string": str,
+    "text": str,
+    "integer": int,
+    "number": float,
+    "date": dt.date,
+    "boolean": bool,
+}
 
 
 def details_field(descriptor: dict[str, Any]) -> tuple[Any, Any]:
@@ -189,6 +198,4 @@ def build_application_model(program: dict[str, Any]) -> type[ApplicationBase]:
     if program.get("benefits"):
         values = tuple(option["value"] for option in program["benefits"])
         fields["benefit"] = (Annotated[Literal[values], Field(title="Jenis manfaat")], ...)
-    return create_model(
-        _model_name(program["id"], "Application"), __base__=ApplicationBase, **fields
-    )
+    return create_model(_model_name(program["id"], "Application"), __base__=ApplicationBase, **fields)

@@ -101,7 +101,9 @@ def _body(ref: str) -> dict[str, Any]:
         "required": True,
         "content": {
             "application/json": {"schema": schema},
-            "application/x-www-form-urlencoded": {"schema": {"type": "object", "description": "Dotted field names, e.g. applicant.nik"}},
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "description": "Dotted field names, e.g. applicant.nik"}
+            },
         },
     }
 
@@ -170,7 +172,10 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listPrograms",
                     "summary": "Katalog program, kategori pengaduan, OPD, kecamatan dan kelurahan",
                     "responses": {
-                        "200": {"description": "Katalog", "content": {json_ok: {"schema": {"$ref": REF.format(model="Catalogue")}}}},
+                        "200": {
+                            "description": "Katalog",
+                            "content": {json_ok: {"schema": {"$ref": REF.format(model="Catalogue")}}},
+                        },
                         **_error_responses(405),
                     },
                 }
@@ -212,11 +217,24 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "trackSubmission",
                     "summary": "Status dan riwayat, tanpa data pribadi",
                     "parameters": [
-                        {"name": "tracking_code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32}},
-                        {"name": "pin", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 16}},
+                        {
+                            "name": "tracking_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 32},
+                        },
+                        {
+                            "name": "pin",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 16},
+                        },
                     ],
                     "responses": {
-                        "200": {"description": "Status", "content": {json_ok: {"schema": {"$ref": REF.format(model="SubmissionStatus")}}}},
+                        "200": {
+                            "description": "Status",
+                            "content": {json_ok: {"schema": {"$ref": REF.format(model="SubmissionStatus")}}},
+                        },
                         **_error_responses(404, 405, 429, 503),
                     },
                 }
@@ -225,7 +243,9 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "getOpenApi",
                     "summary": "Dokumen OpenAPI ini",
-                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {json_ok: {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1", "content": {json_ok: {"schema": {"type": "object"}}}}
+                    },
                 }
             },
         },

@@ -17,7 +17,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 SCHEMA_VERSION = 1
 
 
-
 def status_label(kind: str, status: str) -> str:
     """The citizen-facing name of a status, from the lifecycle data (bahagia/data/lifecycles.json)."""
     from bahagia import lifecycle

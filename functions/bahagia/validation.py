@@ -74,7 +74,9 @@ def _check_area(kecamatan: str | None, kelurahan: str | None, prefix: str) -> li
     area = wilayah()
     problems: list[FieldError] = []
     if kecamatan is not None and kecamatan not in area.kecamatan:
-        problems.append(FieldError(f"{prefix}.kecamatan", "unknown_kecamatan", "Kecamatan tidak dikenal di Kota Jambi."))
+        problems.append(
+            FieldError(f"{prefix}.kecamatan", "unknown_kecamatan", "Kecamatan tidak dikenal di Kota Jambi.")
+        )
     if kelurahan is not None:
         known = area.kelurahan.get(kelurahan)
         if known is None:
@@ -82,13 +84,13 @@ def _check_area(kecamatan: str | None, kelurahan: str | None, prefix: str) -> li
                 FieldError(f"{prefix}.kelurahan", "unknown_kelurahan", "Kelurahan tidak dikenal di Kota Jambi.")
             )
         elif kecamatan is None:
-            problems.append(
-                FieldError(f"{prefix}.kecamatan", "required", "Wajib diisi jika kelurahan diisi.")
-            )
+            problems.append(FieldError(f"{prefix}.kecamatan", "required", "Wajib diisi jika kelurahan diisi."))
         elif known.kecamatan != kecamatan:
             problems.append(
                 FieldError(
-                    f"{prefix}.kelurahan", "kelurahan_not_in_kecamatan", "Kelurahan ini tidak berada di kecamatan yang dipilih."
+                    f"{prefix}.kelurahan",
+                    "kelurahan_not_in_kecamatan",
+                    "Kelurahan ini tidak berada di kecamatan yang dipilih.",
                 )
             )
     return problems
@@ -117,16 +119,22 @@ def _merge(first: list[FieldError], more: list[FieldError]) -> list[FieldError]:
 def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date) -> BaseModel:
     program_id = data.get("program")
     if not isinstance(program_id, str) or program_id not in catalogue.application_models:
-        code, message = ("required", "Wajib diisi.") if program_id in (None, "") else (
-            "invalid_choice",
-            "Program tidak tersedia.",
+        code, message = (
+            ("required", "Wajib diisi.")
+            if program_id in (None, "")
+            else (
+                "invalid_choice",
+                "Program tidak tersedia.",
+            )
         )
         raise errors.validation_failed([FieldError("program", code, message)])
     application, invalid = _validate_model(catalogue.application_models[program_id], data)
     # The area rule is checked on what was sent even when other fields are wrong, so that every bad field is
     # reported at once rather than one round trip at a time.
     area = _check_area(
-        _raw(data, "applicant", "address", "kecamatan"), _raw(data, "applicant", "address", "kelurahan"), "applicant.address"
+        _raw(data, "applicant", "address", "kecamatan"),
+        _raw(data, "applicant", "address", "kelurahan"),
+        "applicant.address",
     )
     if application is None:
         raise errors.validation_failed(_merge(invalid, area))
@@ -173,8 +181,10 @@ def parse_complaint(data: dict[str, Any], catalogue: Catalogue, today: dt.date) 
     complaint = parsed
     location = complaint.location
     problems = list(area)
-    if location.kecamatan is None and complaint.category != "aspirasi" and not any(
-        p.field == "location.kecamatan" for p in problems
+    if (
+        location.kecamatan is None
+        and complaint.category != "aspirasi"
+        and not any(p.field == "location.kecamatan" for p in problems)
     ):
         problems.append(FieldError("location.kecamatan", "required", "Wajib diisi: pilih kecamatan lokasi kejadian."))
     if (location.lat is None) != (location.lng is None):

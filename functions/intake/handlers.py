@@ -97,7 +97,9 @@ def track_submission(request: flask.Request) -> flask.Response:
         raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
     ctx = bootstrap.intake_context()
     try:
-        status: dict[str, Any] = service.track(ctx, raw_code, pin if isinstance(pin, str) else None, _client_address(request))
+        status: dict[str, Any] = service.track(
+            ctx, raw_code, pin if isinstance(pin, str) else None, _client_address(request)
+        )
     except errors.BahagiaError as error:
         if prefers_html(request) and error.status in (404, 429):
             return html_response(pages.track_error(error), error.status, error.headers)
@@ -114,5 +116,3 @@ def relay_outbox(request: flask.Request) -> flask.Response:
     from intake import service
 
     return json_response(service.relay_outbox(bootstrap.intake_context()))
-
-

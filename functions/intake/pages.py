@@ -57,18 +57,30 @@ def receipt(request: flask.Request, code: str) -> flask.Response:
                 pin = data.get("p")
         except BadSignature:
             pin = None
-    html = _env().get_template("receipt.html").render(
-        code=codes.format_tracking_code(code), raw_code=code, pin=pin, base_url=bootstrap.settings().public_base_url
+    html = (
+        _env()
+        .get_template("receipt.html")
+        .render(
+            code=codes.format_tracking_code(code), raw_code=code, pin=pin, base_url=bootstrap.settings().public_base_url
+        )
     )
     return html_response(html)
 
 
 def status_page(status: dict[str, Any]) -> str:
-    return _env().get_template("status.html").render(status=status, code=codes.format_tracking_code(status["tracking_code"]))
+    return (
+        _env()
+        .get_template("status.html")
+        .render(status=status, code=codes.format_tracking_code(status["tracking_code"]))
+    )
 
 
 def track_error(error: BahagiaError) -> str:
-    return _env().get_template("message.html").render(title="Status tidak dapat ditampilkan", error=error, back="/status.html")
+    return (
+        _env()
+        .get_template("message.html")
+        .render(title="Status tidak dapat ditampilkan", error=error, back="/status.html")
+    )
 
 
 def _form_of(kind: str, data: dict[str, Any]) -> tuple[str, dict[str, str]]:

@@ -71,7 +71,11 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
     if idempotency_key is not None:
         if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isprintable():
             raise errors.validation_failed(
-                [errors.FieldError("idempotency_key", "invalid_idempotency_key", "Kunci idempotensi harus 8-128 karakter.")]
+                [
+                    errors.FieldError(
+                        "idempotency_key", "invalid_idempotency_key", "Kunci idempotensi harus 8-128 karakter."
+                    )
+                ]
             )
         key_id = codes.keyed_digest(secret, "idempotency", kind, idempotency_key)
         record = ctx.store.get_idempotency(key_id)

@@ -56,7 +56,7 @@ def test_a_form_encoded_complaint_from_a_script_gets_json(client):
 
 
 def test_a_browser_form_post_gets_303_to_a_receipt_with_code_and_pin(client):
-    form = samples.flatten(samples.application()) + [("idempotency_key", "browser-form-0001")]
+    form = [*samples.flatten(samples.application()), ("idempotency_key", "browser-form-0001")]
     response = client.post(
         "/v1/applications",
         content=urlencode(form),
@@ -128,8 +128,20 @@ def test_idempotent_retry_over_http_returns_the_same_answer(client):
     ("method", "path", "kwargs", "status", "code"),
     [
         ("GET", "/v1/applications", {}, 405, "method_not_allowed"),
-        ("POST", "/v1/applications", {"content": b"{", "headers": {"Content-Type": "application/json"}}, 400, "malformed_body"),
-        ("POST", "/v1/applications", {"content": b"x", "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type"),
+        (
+            "POST",
+            "/v1/applications",
+            {"content": b"{", "headers": {"Content-Type": "application/json"}},
+            400,
+            "malformed_body",
+        ),
+        (
+            "POST",
+            "/v1/applications",
+            {"content": b"x", "headers": {"Content-Type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
         ("POST", "/v1/complaints", {"json": {"category": "pungli"}}, 422, "validation_failed"),
         ("GET", "/v1/nothing-here", {}, 404, "not_found"),
         (

@@ -28,7 +28,10 @@ def test_a_form_post_and_the_same_json_give_the_same_body():
 
 
 def test_json_may_use_dotted_names_too():
-    assert forms.parse_json(b'{"applicant.nik": "1", "program": "rumel"}') == {"applicant": {"nik": "1"}, "program": "rumel"}
+    assert forms.parse_json(b'{"applicant.nik": "1", "program": "rumel"}') == {
+        "applicant": {"nik": "1"},
+        "program": "rumel",
+    }
 
 
 @pytest.mark.parametrize(
@@ -76,15 +79,15 @@ def test_invalid_utf8_in_a_form_is_malformed():
 def test_multipart_forms_are_read_and_files_refused():
     boundary = "XyZ"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\naspirasi\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"location.kecamatan\"\r\n\r\n15.71.01\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\naspirasi\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="location.kecamatan"\r\n\r\n15.71.01\r\n'
         f"--{boundary}--\r\n"
     ).encode()
     parsed, from_form = forms.parse_body(f"multipart/form-data; boundary={boundary}", body)
     assert from_form
     assert parsed == {"category": "aspirasi", "location": {"kecamatan": "15.71.01"}}
     with_file = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
         f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
     ).encode()
     with pytest.raises(BahagiaError) as caught:

@@ -37,7 +37,8 @@ def test_impossible_niks_are_refused_without_echoing_the_number(nik, why):
 
 
 @pytest.mark.parametrize(
-    "spelling", ["0812-3456-7890", "+62 812 3456 7890", "6281234567890", "081234567890", "+62-812-3456-7890", "(0812) 3456 7890"]
+    "spelling",
+    ["0812-3456-7890", "+62 812 3456 7890", "6281234567890", "081234567890", "+62-812-3456-7890", "(0812) 3456 7890"],
 )
 def test_indonesian_mobile_numbers_in_any_common_spelling_become_e164(spelling):
     assert identity.check_mobile_phone(spelling) == "+6281234567890"

@@ -72,7 +72,9 @@ def test_the_same_idempotency_key_and_body_returns_the_first_response_and_stores
 def test_the_same_idempotency_key_with_another_body_is_409(ctx):
     service.submit(ctx, "complaint", samples.complaint(), "key-12345678")
     with pytest.raises(errors.BahagiaError) as caught:
-        service.submit(ctx, "complaint", samples.complaint(description="Sesuatu yang lain sama sekali."), "key-12345678")
+        service.submit(
+            ctx, "complaint", samples.complaint(description="Sesuatu yang lain sama sekali."), "key-12345678"
+        )
     assert caught.value.status == 409
     assert caught.value.code == "idempotency_key_reused"
 
