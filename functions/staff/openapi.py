@@ -10,11 +10,14 @@ REF = "#/components/schemas/{model}"
 JSON = "application/json"
 
 _ERRORS = {
+    400: "Isi permintaan tidak dapat dibaca",
     401: "Token tidak ada, tidak sah, atau kedaluwarsa",
     403: "Peran tidak berwenang",
     404: "Tidak ditemukan (termasuk kasus OPD lain)",
     405: "Metode tidak didukung",
     409: "Perubahan status tidak diizinkan dari status saat ini",
+    413: "Isi melebihi 64 KiB",
+    415: "Jenis isi tidak didukung",
     422: "Isian atau parameter tidak valid",
     503: "Layanan sementara tidak tersedia",
 }
@@ -194,7 +197,10 @@ def staff_paths() -> dict[str, Any]:
                     "required": True,
                     "content": {JSON: {"schema": {"$ref": REF.format(model="StaffTransition")}}},
                 },
-                "responses": {**_ok("Status baru", "StaffSubmission"), **_errors(401, 403, 404, 405, 409, 422, 503)},
+                "responses": {
+                    **_ok("Status baru", "StaffSubmission"),
+                    **_errors(400, 401, 403, 404, 405, 409, 413, 415, 422, 503),
+                },
             }
         },
         "/v1/staff/submissions/{tracking_code}/audit": {
@@ -239,7 +245,7 @@ def staff_paths() -> dict[str, Any]:
                     "required": True,
                     "content": {JSON: {"schema": {"$ref": REF.format(model="StaffUser")}}},
                 },
-                "responses": {**_ok("Petugas", "StaffUser"), **_errors(401, 403, 405, 422, 503)},
+                "responses": {**_ok("Petugas", "StaffUser"), **_errors(400, 401, 403, 404, 405, 413, 415, 422, 503)},
             }
         },
     }

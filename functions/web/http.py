@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
+import functions_framework
 
 from bahagia import errors
 from bahagia.errors import BahagiaError
@@ -51,6 +52,16 @@ def error_response(error: BahagiaError) -> flask.Response:
     if error.details:
         payload["error"]["details"] = [d.as_dict() for d in error.details]
     return json_response(payload, error.status, error.headers)
+
+
+def _unrouted(error: Exception) -> flask.Response:
+    return error_response(BahagiaError("not_found", "Alamat tidak ditemukan.", 404))
+
+
+# functions-framework routes every path to the target through `/<path:path>`, which does not match a path holding a
+# newline (/v1/track/AB%0ACD): Flask would answer its own HTML 404, and every error of this API is JSON.
+# (Outside functions-framework, e.g. in unit tests, `errorhandler` is a no-op stand-in.)
+functions_framework.errorhandler(404)(_unrouted)
 
 
 def prefers_html(request: flask.Request) -> bool:
