@@ -17,6 +17,7 @@ from bahagia import report_counters
 from bahagia.lifecycle import TransitionOutcome
 from staff.auth import StaffMember, normalize_email, staff_id
 from staff.ports import Decide, StoreQuery
+from staff.views import SUMMARY_FIELDS
 
 SUBMISSIONS = "submissions"
 AUDIT = "audit"
@@ -51,24 +52,8 @@ QUERIES = [
     (NOTIFICATIONS, [("tracking_code", "==")]),
 ]
 
-# The summary fields a list needs; personal data is not even fetched for a list.
-LIST_FIELDS = [
-    "tracking_code",
-    "kind",
-    "program",
-    "benefit",
-    "category",
-    "privacy",
-    "status",
-    "submitted_at",
-    "status_changed_at",
-    "business_date",
-    "kecamatan",
-    "kelurahan",
-    "opd",
-    "suggested_opd",
-    "due_at",
-]
+# The summary fields a list needs (the same as the list view shows); personal data is not even fetched for a list.
+LIST_FIELDS = list(SUMMARY_FIELDS)
 
 
 class FirestoreStaffStore:
