@@ -8,8 +8,6 @@ Anything else, or a message whose data is not a submission event of a known type
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 from typing import Any, Literal
@@ -18,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bahagia.codes import normalize_tracking_code
 from bahagia.sms import EVENT_TYPES
+from web import pubsub_push
 
 
 class PoisonEvent(ValueError):
@@ -49,24 +48,19 @@ class SubmissionEvent(BaseModel):
 
 
 def push_message(data: Any) -> dict[str, Any]:
-    """The `message` object of a push body, from either CloudEvent shape."""
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise PoisonEvent("CloudEvent data is not JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
-        raise PoisonEvent("CloudEvent data has no Pub/Sub message")
-    message: dict[str, Any] = data["message"]
-    return message
+    """The `message` object of a push body, from either CloudEvent shape (web.pubsub_push)."""
+    try:
+        return pubsub_push.push_message(data)
+    except pubsub_push.MalformedPush as exc:
+        raise PoisonEvent(str(exc)) from None
 
 
 def parse_submission_event(data: Any) -> SubmissionEvent:
     """A SubmissionEvent from CloudEvent data, or PoisonEvent."""
     message = push_message(data)
     try:
-        payload = json.loads(base64.b64decode(message.get("data") or "", validate=True))
-    except (binascii.Error, ValueError, TypeError):
+        payload = json.loads(pubsub_push.message_bytes(message))
+    except (pubsub_push.MalformedPush, ValueError, UnicodeDecodeError):
         raise PoisonEvent("message data is not base64 JSON") from None
     if not isinstance(payload, dict):
         raise PoisonEvent("message data is not a JSON object")

@@ -8,13 +8,12 @@ WIB. Anything else is a BadReportRequest: no retry can fix it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 from typing import Any
 
 from reports.model import yesterday_in_wib
+from web import pubsub_push
 
 EARLIEST = dt.date(2020, 1, 1)
 
@@ -23,25 +22,12 @@ class BadReportRequest(ValueError):
     """A message that names no report we can build. The text never echoes the message's content."""
 
 
-def _message(data: Any) -> dict[str, Any]:
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise BadReportRequest("CloudEvent data is not JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
-        raise BadReportRequest("CloudEvent data has no Pub/Sub message")
-    message: dict[str, Any] = data["message"]
-    return message
-
-
 def report_date(data: Any, now: dt.datetime) -> dt.date:
     """The business date a report request asks for (default: yesterday in WIB)."""
-    encoded = _message(data).get("data") or ""
     try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError, TypeError):
-        raise BadReportRequest("message data is not base64") from None
+        raw = pubsub_push.message_bytes(pubsub_push.push_message(data))
+    except pubsub_push.MalformedPush as exc:
+        raise BadReportRequest(str(exc)) from None
     if not raw.strip():
         return yesterday_in_wib(now)
     try:
