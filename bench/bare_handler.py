@@ -1,5 +1,7 @@
 """The baseline of bench/intake.py: a bare functions-framework handler doing one Firestore commit and one publish.
 
+Clients are built at import on purpose: this is the simplest handler anyone would write, not our house style.
+
 No validation, no idempotency, no markers: what any intake would cost at least on the same emulators.
 """
 

@@ -17,7 +17,8 @@ from stdnum.id import nik as stdnum_nik
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def _digits_only(value: object) -> object:
+def digits_only(value: object) -> object:
+    """NIK and KK as people type them: spaces, dashes and dots between the digits are dropped."""
     if isinstance(value, str):
         return value.replace(" ", "").replace("-", "").replace(".", "")
     return value
@@ -81,5 +82,3 @@ def is_indonesian_mobile(e164: str) -> bool:
         return False
     return True
 
-
-digits_only = _digits_only

@@ -42,7 +42,11 @@ def html_response(html: str, status: int = 200, headers: dict[str, str] | None =
     return flask.Response(
         html,
         status=status,
-        headers={**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'", **(headers or {})},
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+            **(headers or {}),
+        },
         content_type="text/html; charset=utf-8",
     )
 
@@ -77,9 +81,8 @@ def read_body(request: flask.Request) -> tuple[dict[str, Any], bool]:
     raw = request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise BahagiaError("body_too_large", "Isi permintaan melebihi 64 KiB.", 413)
-    if not raw:
-        if not request.content_type:
-            raise errors.malformed("Isi permintaan kosong.")
+    if not raw and not request.content_type:
+        raise errors.malformed("Isi permintaan kosong.")
     return parse_body(request.content_type, raw)
 
 
@@ -92,10 +95,13 @@ def _is_unavailable(exc: BaseException) -> bool:
     ) or type(exc).__name__ in {"_InactiveRpcError", "TimeoutError"}
 
 
-def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Callable[..., flask.Response]], Callable[..., flask.Response]]:
+Handler = Callable[..., flask.Response]
+
+
+def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
     """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500."""
 
-    def decorate(handler: Callable[..., flask.Response]) -> Callable[..., flask.Response]:
+    def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: flask.Request) -> flask.Response:
             logs.set_trace(
@@ -113,7 +119,7 @@ def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Cal
                 if _is_unavailable(exc):
                     log.warning("backing service unavailable", exc_info=True, extra={"fields": {"status": 503}})
                     return error_response(errors.unavailable())
-                log.error("unexpected error", exc_info=True, extra={"fields": {"status": 500}})
+                log.exception("unexpected error", extra={"fields": {"status": 500}})
                 return error_response(BahagiaError("internal", "Terjadi kesalahan pada sistem kami.", 500))
 
         return wrapper

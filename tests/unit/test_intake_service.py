@@ -87,13 +87,14 @@ def test_idempotency_keys_must_be_8_to_128_characters(ctx, key):
 
 
 def test_a_tracking_code_collision_draws_another_code(ctx):
-    drawn = iter(["2222222222", codes.new_tracking_code(), codes.new_tracking_code()])
-    taken = codes.new_tracking_code()
-    ctx.store.submissions[taken] = {"tracking_code": taken, "pin_hash": "other"}
-    sequence = iter([taken, next(drawn)])
+    taken, fresh = codes.new_tracking_code(), codes.new_tracking_code()
+    ctx.store.submissions[taken] = {"tracking_code": taken, "pin_hash": "someone else's"}
+    sequence = iter([taken, fresh])
     ctx.new_code = lambda: next(sequence)
     accepted = service.submit(ctx, "complaint", samples.complaint(), None)
-    assert accepted.response["tracking_code"] != taken
+    assert accepted.response["tracking_code"] == fresh
+    assert ctx.store.submissions[taken]["pin_hash"] == "someone else's"  # the first holder is untouched
+    assert ctx.store.commits == 1
 
 
 def test_an_anonymous_report_stores_no_identity_at_all(ctx):
