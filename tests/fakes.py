@@ -21,6 +21,11 @@ class FakeSms:
     failures: list[SmsError] = field(default_factory=list)
     calls: int = 0
 
+    warmed: int = 0
+
+    def warm(self) -> None:
+        self.warmed += 1
+
     def send(self, phone: str, text: str) -> str:
         self.calls += 1
         if self.failures:
@@ -54,7 +59,7 @@ class FakeNotificationStore:
             self.counters[request.counter_id] = self.counters.get(request.counter_id, 0) + 1
         return decision
 
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None:
+    def finish(self, notification_id: str, update: dict[str, Any], claimed: ClaimDecision | None = None) -> None:
         self.records[notification_id].update(update)
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:

@@ -6,6 +6,9 @@ retry policy (infra/topology.json), instead of a function instance sleeping thro
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import (
@@ -18,6 +21,9 @@ from botocore.exceptions import (
 )
 
 from bahagia.notifications import FailureReason, PermanentSmsError, TransientSmsError
+from web.logs import get_logger
+
+log = get_logger("bahagia.notify")
 
 _THROTTLING = {
     "Throttling",
@@ -58,21 +64,42 @@ def sns_client(
 
 
 class SnsSms:
+    """SNS accepts a Publish to a number that replied STOP and then drops it silently (Publish has no OptedOut error:
+    botocore's service model lists none), so SNS must be asked before publishing for the record to say opted_out
+    rather than sent. Asking per SMS (CheckIfPhoneNumberIsOptedOut) doubled the SNS calls of every event; instead each
+    instance keeps the account's whole opt-out list (ListPhoneNumbersOptedOut, paged) and reloads it in the background
+    once it is older than `opt_out_max_age_seconds`, serving the list it has meanwhile. SNS never delivers to an
+    opted-out number itself, so a list up to that old can only mislabel a record, never send an SMS the citizen
+    refused. The numbers stay in this instance's memory, never in a log."""
+
     name = "sns"
 
-    def __init__(self, client: Any, sender_id: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        sender_id: str | None = None,
+        opt_out_max_age_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._attributes: dict[str, dict[str, str]] = {
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
         }
         if sender_id:
             self._attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
+        self._max_age = opt_out_max_age_seconds
+        self._clock = clock
+        self._opted_out: frozenset[str] | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+        self._reloading: threading.Thread | None = None
+
+    def warm(self) -> None:
+        self._opted_out_numbers()
 
     def send(self, phone: str, text: str) -> str:
         try:
-            # SNS accepts a publish to a number that replied STOP and then drops it silently; ask first so the
-            # record says opted_out instead of sent.
-            if self._client.check_if_phone_number_is_opted_out(phoneNumber=phone).get("isOptedOut"):
+            if phone in self._opted_out_numbers():
                 raise PermanentSmsError(FailureReason.OPTED_OUT, "sns")
             response = self._client.publish(PhoneNumber=phone, Message=text, MessageAttributes=self._attributes)
         except ClientError as error:
@@ -82,6 +109,40 @@ class SnsSms:
         except (EndpointConnectionError, ConnectionClosedError, BotoCoreError) as error:
             raise TransientSmsError(FailureReason.PROVIDER_UNAVAILABLE, type(error).__name__) from None
         return str(response["MessageId"])
+
+    def _opted_out_numbers(self) -> frozenset[str]:
+        """The list as loaded at most `opt_out_max_age_seconds` ago, or, while a reload runs, the one before it.
+        Only an instance that never loaded it waits (and raises what SNS raised, so the event is retried)."""
+        with self._lock:
+            current = self._opted_out
+            stale = current is None or self._clock() - self._loaded_at >= self._max_age
+            if current is not None and stale and self._reloading is None:
+                self._reloading = threading.Thread(target=self._reload_in_background, name="sns-opt-outs", daemon=True)
+                self._reloading.start()
+        if current is not None:
+            return current
+        numbers = self._load()
+        with self._lock:
+            self._opted_out, self._loaded_at = numbers, self._clock()
+        return numbers
+
+    def _reload_in_background(self) -> None:
+        try:
+            numbers = self._load()
+        except Exception:
+            # Keep serving the list we have; the next send after this one starts another reload.
+            log.warning("sns opt-out list not reloaded", exc_info=True)
+            numbers = None
+        with self._lock:
+            if numbers is not None:
+                self._opted_out, self._loaded_at = numbers, self._clock()
+            self._reloading = None
+
+    def _load(self) -> frozenset[str]:
+        numbers: set[str] = set()
+        for page in self._client.get_paginator("list_phone_numbers_opted_out").paginate():
+            numbers.update(page.get("phoneNumbers", []))
+        return frozenset(numbers)
 
 
 def _classify(error: ClientError) -> PermanentSmsError | TransientSmsError:

@@ -64,6 +64,10 @@ class PermanentSmsError(SmsError):
 class SmsProvider(Protocol):
     name: str
 
+    def warm(self) -> None:
+        """Load now what the first send() would otherwise wait for (SNS: the account's opt-out list)."""
+        ...
+
     def send(self, phone: str, text: str) -> str:
         """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
         ...
@@ -161,6 +165,10 @@ class ClaimDecision:
     increment_counter: bool = False
     attempts: int = 0
     reason: FailureReason | None = None
+    record: Mapping[str, Any] | None = None
+    """The record as the claim left it (set by the store once written): finish() moves it on from there."""
+    version: Any = None
+    """The store's version of that record (Firestore: its update time), for a write that fails if it changed."""
 
 
 def decide_claim(
@@ -276,7 +284,9 @@ class NotificationStore(Protocol):
         """Read the record, the opt-out and today's counter, apply decide_claim and write it, atomically."""
         ...
 
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None: ...
+    def finish(self, notification_id: str, update: dict[str, Any], claimed: ClaimDecision | None = None) -> None:
+        """Record the outcome. `claimed` (what claim() returned) lets the store write without reading again."""
+        ...
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
 

@@ -23,7 +23,7 @@ def sns() -> Any:
 
 def test_sns_publishes_a_transactional_sms_with_the_sender_id(sns: Any) -> None:
     with Stubber(sns) as stub:
-        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": PHONE})
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": ["+6281299999999"]}, {})
         stub.add_response(
             "publish",
             {"MessageId": "m-1"},
@@ -42,11 +42,106 @@ def test_sns_publishes_a_transactional_sms_with_the_sender_id(sns: Any) -> None:
 
 def test_sns_respects_its_own_opt_out_list_without_publishing(sns: Any) -> None:
     with Stubber(sns) as stub:
-        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": True}, {"phoneNumber": PHONE})
+        # Two pages, as SNS gives them (100 numbers a page): a number on the second one is still found.
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": ["+6281299999999"], "nextToken": "p2"}, {})
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": [PHONE]}, {"nextToken": "p2"})
         with pytest.raises(PermanentSmsError) as raised:
             SnsSms(sns).send(PHONE, "Halo")
         stub.assert_no_pending_responses()  # publish was never called
     assert raised.value.reason is FailureReason.OPTED_OUT
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeSnsClient:
+    """The three SNS calls SnsSms makes; `lists` are the answers to successive opt-out list loads (an Exception is
+    raised), each load waits for `release` so that a test sees what is served while a reload runs."""
+
+    def __init__(self, *lists: list[str] | Exception) -> None:
+        import threading
+
+        self.lists = list(lists)
+        self.loads = 0
+        self.published: list[str] = []
+        self.release = threading.Event()
+        self.release.set()
+        self.loaded = threading.Event()
+
+    def publish(self, PhoneNumber: str, Message: str, MessageAttributes: Any) -> dict[str, str]:
+        self.published.append(PhoneNumber)
+        return {"MessageId": f"m-{len(self.published)}"}
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "list_phone_numbers_opted_out"
+        client = self
+
+        class Paginator:
+            def paginate(self) -> Any:
+                client.release.wait(5)
+                client.loads += 1
+                answer = client.lists.pop(0)
+                client.loaded.set()
+                if isinstance(answer, Exception):
+                    raise answer
+                return [{"phoneNumbers": answer}]
+
+        return Paginator()
+
+
+def _throttled() -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "Throttling"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "List")
+
+
+def test_sns_loads_the_opt_out_list_once_per_max_age_not_once_per_sms() -> None:
+    clock = Clock()
+    client = FakeSnsClient([], [PHONE])
+    sms = SnsSms(client, opt_out_max_age_seconds=300, clock=clock)
+    assert sms.send(PHONE, "Halo") == "m-1"
+    clock.now += 299
+    assert sms.send("+6281234567891", "Halo") == "m-2"
+    assert client.loads == 1
+
+    # Past the max age the send is served from the list it has, while the new one loads in the background.
+    clock.now += 2
+    client.release.clear()
+    client.loaded.clear()
+    assert sms.send(PHONE, "Halo") == "m-3"
+    client.release.set()
+    assert client.loaded.wait(5)
+    reasons = []
+    for _ in range(100):
+        try:
+            sms.send(PHONE, "Halo")
+        except PermanentSmsError as error:
+            reasons.append(error.reason)
+            break
+        __import__("time").sleep(0.01)
+    assert reasons == [FailureReason.OPTED_OUT], "the reloaded list was never used"
+    assert client.loads == 2
+
+
+def test_sns_keeps_its_opt_out_list_when_a_reload_fails_and_waits_only_for_the_first() -> None:
+    clock = Clock()
+    client = FakeSnsClient(_throttled(), [PHONE], _throttled())
+    sms = SnsSms(client, opt_out_max_age_seconds=300, clock=clock)
+    with pytest.raises(TransientSmsError):  # never loaded: nothing to go on, so Pub/Sub retries the event
+        sms.send(PHONE, "Halo")
+    sms.warm()
+    clock.now += 301
+    with pytest.raises(PermanentSmsError):  # the old list, while the reload runs (and fails)
+        sms.send(PHONE, "Halo")
+    assert client.loaded.wait(5)
+    with pytest.raises(PermanentSmsError):  # still the old list
+        sms.send(PHONE, "Halo")
+    assert client.published == []
 
 
 @pytest.mark.parametrize(
@@ -63,7 +158,7 @@ def test_sns_errors_are_classified_and_carry_no_number(
     sns: Any, code: str, status: int, expected: type[SmsError], reason: FailureReason
 ) -> None:
     with Stubber(sns) as stub:
-        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": []})
         stub.add_client_error("publish", code, f"Invalid parameter: PhoneNumber {PHONE}", status)
         with pytest.raises(expected) as raised:
             SnsSms(sns).send(PHONE, "Halo")
