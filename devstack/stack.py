@@ -14,6 +14,7 @@ from devstack.config import HOST
 from devstack.processes import ManagedProcess, spawn, stop_all, wait_until_ready
 from devstack.pubsub_setup import create_topology
 from devstack.topology import REPO_ROOT, Topology
+from devstack.warmup import warm_up
 
 DEFAULT_SOURCE = REPO_ROOT / "functions" / "main.py"
 
@@ -122,4 +123,6 @@ def start_services(
         argv += ["--backend", f"{target}={function_urls[target]}"]
     gateway = ComponentCommand("gateway", argv, "/robots.txt", needs_200=False)
     _start_and_wait(supervisor, [(gateway, gateway_port)], env, log_dir, timeout)
+    # Before anyone is told the stack is up: the first submission and the first SMS must not pay a cold start.
+    warm_up(function_urls, topology.targets, timeout)
     return Services(gateway_url=f"http://{HOST}:{gateway_port}", function_urls=function_urls)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
 import bootstrap
 from notify.events import PoisonEvent, message_id, parse_submission_event
 from notify.service import RetryLater, notify_citizen
+from warmup import WARMUP_EVENT_TYPE
 from web.logs import get_logger
 
 log = get_logger("bahagia.notify")
@@ -19,6 +20,9 @@ log = get_logger("bahagia.notify")
 @functions_framework.cloud_event
 def send_sms_notification(cloud_event: CloudEvent) -> None:
     """Send the SMS a submission event calls for. 2xx acknowledges; 503 asks for a retry; 422 marks poison."""
+    if cloud_event["type"] == WARMUP_EVENT_TYPE:
+        bootstrap.sms_notifier().provider.warm()
+        return
     try:
         event = parse_submission_event(cloud_event.data)
         result = notify_citizen(event, bootstrap.sms_notifier(), now=dt.datetime.now(dt.UTC))
