@@ -199,6 +199,11 @@ def test_function_sizing_is_consistent(tf: dict[str, Any]) -> None:
         )  # beyond 540 s an HTTP-triggered gen2 function times out anyway
         if fn["concurrency"] > 1:
             assert float(fn["cpu"]) >= 1, f"{target}: concurrency > 1 needs a whole vCPU"
+        assert fn["min_instances"] in (0, "${var.warm_instances}"), target
+    # The citizen-facing paths are kept warm (docs/ARCHITECTURE.md, "Cold starts"); nothing else pays for idling.
+    warm = {target for target, fn in settings.items() if fn["min_instances"] != 0}
+    assert warm == {"submit_application", "submit_complaint", "send_sms_notification"}
+    assert tf["variable"]["warm_instances"]["default"] == 1
     # An event handler must finish before Pub/Sub gives up on the push and redelivers it.
     for sub in TOPOLOGY["subscriptions"]:
         if "push_target" in sub:
