@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia.notifications import ClaimDecision, ClaimRequest, SmsError, decide_claim
+from bahagia.notifications import ClaimDecision, ClaimRequest, decide_claim
+from ports import CommitConflict, PublishFailed, SmsError
 
 # --- SMS (notify) --------------------------------------------------------------------------------------------------
 
@@ -76,7 +77,7 @@ class FakeSubmissions:
 
 @dataclass
 class FakeSubmissionStore:
-    """intake.ports.SubmissionStore on dicts, with the same all-or-nothing create() semantics as the batch."""
+    """ports.SubmissionStore on dicts, with the same all-or-nothing create() semantics as the batch."""
 
     submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -99,8 +100,6 @@ class FakeSubmissionStore:
         dedup_key: str | None,
         now: dt.datetime,
     ) -> None:
-        from intake.ports import CommitConflict
-
         if idempotency is not None and idempotency[0] in self.idempotency:
             raise CommitConflict("idempotency")
         if document["tracking_code"] in self.submissions:
@@ -142,8 +141,6 @@ class FakePublisher:
     fail_next: int = 0
 
     def publish(self, event: dict[str, Any]) -> str:
-        from adapters.pubsub_publisher import PublishFailed
-
         if self.fail_next:
             self.fail_next -= 1
             raise PublishFailed("TimeoutError")
@@ -156,7 +153,7 @@ class FakePublisher:
 
 @dataclass
 class FakeStaffStore:
-    """staff.ports.StaffStore on dicts; commit_transition applies the outcome all at once, as the transaction does."""
+    """ports.StaffStore on dicts; commit_transition applies the outcome all at once, as the transaction does."""
 
     submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
@@ -240,7 +237,7 @@ class FakeStaffStore:
 
 @dataclass
 class FakeStaffDirectory:
-    """staff.auth.StaffDirectory on a dict keyed by normalized e-mail; `puts` records who changed whom."""
+    """ports.StaffDirectory on a dict keyed by normalized e-mail; `puts` records who changed whom."""
 
     members: dict[str, Any] = field(default_factory=dict)
     puts: list[tuple[str, str]] = field(default_factory=list)

@@ -21,6 +21,8 @@ from bahagia.catalogue import catalogue  # noqa: E402
 
 WEB = ROOT / "web"
 TEMPLATES = Path(__file__).resolve().parent / "web_templates"
+# The one base.html: the pages intake renders (receipt, status, form errors) extend the same one.
+BASE_TEMPLATES = ROOT / "functions" / "edge" / "templates"
 
 # Radios read better than a select on a phone, up to a handful of choices; places are always selects.
 MAX_RADIOS = 7
@@ -146,7 +148,7 @@ def _client_descriptors(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader([TEMPLATES, BASE_TEMPLATES]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -11,7 +11,7 @@ from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
 from bahagia import report_counters
-from intake.ports import CommitConflict
+from ports import CommitConflict
 
 SUBMISSIONS = "submissions"
 IDEMPOTENCY = "idempotency_keys"

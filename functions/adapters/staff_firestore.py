@@ -15,8 +15,8 @@ from google.cloud import firestore
 from adapters.reports_firestore import add_counts
 from bahagia import report_counters
 from bahagia.lifecycle import TransitionOutcome
-from staff.auth import StaffMember, normalize_email, staff_id
-from staff.ports import Decide, StoreQuery
+from ports import Decide, StaffMember, StoreQuery
+from staff.auth import normalize_email, staff_id
 from staff.views import SUMMARY_FIELDS
 
 SUBMISSIONS = "submissions"

@@ -1,4 +1,4 @@
-"""Notification records, the rules that make an SMS go out once per (event, recipient), and the ports they need.
+"""Notification records and the rules that make an SMS go out once per (event, recipient); ports in ports.py.
 
 Pure: the clock, the ids and the secret come in as arguments. The Firestore adapter runs `decide_claim` inside a
 transaction; the fake store in tests/fakes.py runs the same function on a dict, so the rule is tested once.
@@ -15,12 +15,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bahagia.codes import keyed_digest
 from bahagia.identity import check_mobile_phone, is_indonesian_mobile
 from bahagia.submissions import business_date as _wib_date
 from bahagia.submissions import contact_phone
+
+if TYPE_CHECKING:
+    from ports import SmsError
 
 
 class NotificationStatus(StrEnum):
@@ -39,34 +42,6 @@ class FailureReason(StrEnum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_THROTTLED = "provider_throttled"
     PROVIDER_TIMEOUT = "provider_timeout"
-
-
-# --- provider port -------------------------------------------------------------------------------------------------
-
-
-class SmsError(Exception):
-    """A provider refused or failed; `reason` is a FailureReason, never the number or the text."""
-
-    def __init__(self, reason: FailureReason, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else str(reason))
-        self.reason = reason
-        self.detail = detail
-
-
-class TransientSmsError(SmsError):
-    """Worth another try later (throttling, 5xx, timeouts): Pub/Sub redelivers with backoff."""
-
-
-class PermanentSmsError(SmsError):
-    """Trying again cannot help (invalid number, opted out at the provider): record and acknowledge."""
-
-
-class SmsProvider(Protocol):
-    name: str
-
-    def send(self, phone: str, text: str) -> str:
-        """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
-        ...
 
 
 # --- records -------------------------------------------------------------------------------------------------------
@@ -262,24 +237,8 @@ def failed_update(error: SmsError, now: dt.datetime) -> dict[str, Any]:
     return {
         "status": NotificationStatus.FAILED.value,
         "failure_reason": error.reason.value,
-        "retryable": isinstance(error, TransientSmsError),
+        "retryable": error.retryable,
         "lease_until": None,
         "updated_at": now,
     }
 
-
-# --- store port ----------------------------------------------------------------------------------------------------
-
-
-class NotificationStore(Protocol):
-    def claim(self, request: ClaimRequest) -> ClaimDecision:
-        """Read the record, the opt-out and today's counter, apply decide_claim and write it, atomically."""
-        ...
-
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None: ...
-
-    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
-
-
-class SubmissionLookup(Protocol):
-    def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...

@@ -9,8 +9,8 @@ import functions_framework
 
 import bootstrap
 from bahagia import codes, errors
+from edge.http import endpoint, html_response, json_response, prefers_html, read_body
 from intake import pages
-from web.http import endpoint, html_response, json_response, prefers_html, read_body
 
 
 def _project() -> str:
@@ -34,7 +34,7 @@ def list_programs(request: flask.Request) -> flask.Response:
 
         return json_response(catalogue().public, headers={"Cache-Control": "public, max-age=300"}, request=request)
     if request.path == "/v1/openapi.json":
-        from bahagia.openapi import openapi_document
+        from edge.openapi import openapi_document
 
         return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=300"}, request=request)
     raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)

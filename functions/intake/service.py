@@ -7,14 +7,15 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+import outbox
 from bahagia import codes, errors, events, sla, submissions, validation
 from bahagia.catalogue import Catalogue
-from intake.outbox import BatchedOutboxCleaner
-from intake.ports import CommitConflict, EventPublisher, SubmissionStore
+from logs import get_logger
+from outbox import BatchedOutboxCleaner
+from ports import CommitConflict, EventPublisher, SubmissionStore
 from settings import Settings
-from web.logs import get_logger
 
 log = get_logger("bahagia.intake")
 
@@ -150,60 +151,14 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
         "submission accepted",
         extra={"fields": {"tracking_code": code, "kind": kind, "event_id": event["event_id"]}},
     )
-    publish_committed(ctx, event)
+    outbox.send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
     return Accepted(response, pin)
-
-
-class _OutboxOwner(Protocol):
-    def delete_outbox(self, event_id: str) -> None: ...
-
-
-def publish_committed(ctx: IntakeContext, event: dict[str, Any]) -> bool:
-    """Publish an event whose outbox entry is committed; on failure it stays for the relay. Never raises."""
-    return send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
-
-
-def send_committed_event(
-    publisher: EventPublisher, store: _OutboxOwner, cleaner: BatchedOutboxCleaner | None, event: dict[str, Any]
-) -> bool:
-    """The one way every function (intake, staff) sends an event whose outbox entry is already committed.
-
-    Published: the entry is cleared (in a background batch when a cleaner is given). Not published: the entry stays
-    and relay_outbox sends it later. Returns whether it was published; never raises.
-    """
-    from adapters.pubsub_publisher import PublishFailed
-
-    try:
-        publisher.publish(event)
-    except PublishFailed as exc:
-        log.warning(
-            "event left in outbox for the relay",
-            extra={"fields": {"event_id": event["event_id"], "reason": str(exc)}},
-        )
-        return False
-    if cleaner is not None:
-        cleaner.discard(event["event_id"])
-        return True
-    try:
-        store.delete_outbox(event["event_id"])
-    except Exception:
-        # Harmless: the relay will publish it again and consumers deduplicate on event_id.
-        log.warning("outbox entry not deleted", exc_info=True, extra={"fields": {"event_id": event["event_id"]}})
-    return True
 
 
 def relay_outbox(ctx: IntakeContext, limit: int = 100) -> dict[str, int]:
     """Publish the events whose request could not: every outbox entry older than the configured age."""
     cutoff = ctx.clock() - dt.timedelta(seconds=ctx.settings.outbox_relay_min_age_seconds)
-    published = failed = 0
-    for event in ctx.store.pending_outbox(cutoff, limit):
-        if publish_committed(ctx, event):
-            published += 1
-        else:
-            failed += 1
-    if published or failed:
-        log.info("outbox relayed", extra={"fields": {"published": published, "failed": failed}})
-    return {"published": published, "failed": failed}
+    return outbox.relay(ctx.publisher, ctx.store, ctx.outbox_cleaner, cutoff, limit)
 
 
 def _window(ctx: IntakeContext, now: dt.datetime) -> tuple[int, dt.datetime]:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from bahagia import notifications as n
 from bahagia import sms
 from notify.events import PoisonEvent, SubmissionEvent
+from ports import NotificationStore, PermanentSmsError, SmsProvider, SubmissionLookup, TransientSmsError
 
 
 class RetryLater(Exception):
@@ -40,9 +41,9 @@ class Result:
 class Notifier:
     """Everything the service needs, wired by bootstrap.sms_notifier()."""
 
-    store: n.NotificationStore
-    submissions: n.SubmissionLookup
-    provider: n.SmsProvider
+    store: NotificationStore
+    submissions: SubmissionLookup
+    provider: SmsProvider
     names: sms.SmsNames
     status_url: str
     secret: bytes
@@ -115,10 +116,10 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
     assert number is not None  # a claim is only granted for a sendable number
     try:
         message_id = notifier.provider.send(number, rendered.text)
-    except n.TransientSmsError as error:
+    except TransientSmsError as error:
         notifier.store.finish(notification_id, n.failed_update(error, now))
         raise RetryLater(error.reason.value) from None
-    except n.PermanentSmsError as error:
+    except PermanentSmsError as error:
         notifier.store.finish(notification_id, n.failed_update(error, now))
         if error.reason is n.FailureReason.OPTED_OUT:
             notifier.store.opt_out(recipient, source=notifier.provider.name, now=now)

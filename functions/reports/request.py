@@ -12,8 +12,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from edge import pubsub_push
 from reports.model import yesterday_in_wib
-from web import pubsub_push
 
 EARLIEST = dt.date(2020, 1, 1)
 

@@ -12,7 +12,7 @@ import functions_framework
 import bootstrap
 from bahagia import codes, errors
 from bahagia.lifecycle import Actor
-from web.http import endpoint, json_response, read_body
+from edge.http import endpoint, json_response, read_body
 
 _SUBMISSION = re.compile(r"^/v1/staff/submissions/(?P<code>[^/]+)(?P<rest>/transitions|/audit)?$")
 _USER = re.compile(r"^/v1/staff/users/(?P<email>[^/]+)$")
@@ -64,8 +64,8 @@ def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
 
 def _report(actor: Actor, path: str) -> flask.Response:
     """The nightly report files (reports.serving): JSON for staff, suppressed CSV and HTML from the bucket."""
+    from edge.http import SECURITY_HEADERS
     from reports.serving import report_download
-    from web.http import SECURITY_HEADERS
 
     download = report_download(bootstrap.report_context(), actor.role, path)
     return flask.Response(download.body, headers={**SECURITY_HEADERS, **download.headers},

@@ -12,16 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import outbox
 from bahagia import lifecycle
 from bahagia.errors import BahagiaError, FieldError, validation_failed
 from bahagia.lifecycle import Actor
-from intake.ports import EventPublisher
+from logs import get_logger
+from ports import EventPublisher, StaffDirectory, StaffMember, StaffStore, StoreQuery, TokenVerifier
 from settings import Settings
 from staff import auth, views
-from staff.auth import StaffDirectory, StaffMember, TokenVerifier
-from staff.ports import StaffStore, StoreQuery
 from staff.queries import ORDERS, Cursor, ListQuery
-from web.logs import get_logger
 
 log = get_logger("bahagia.staff")
 
@@ -144,9 +143,7 @@ def audit_trail(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
 
 def _publish(ctx: StaffContext, event: dict[str, Any]) -> None:
     """Publish an event whose outbox entry is committed; on failure the relay (relay_outbox) sends it later."""
-    from intake.service import send_committed_event
-
-    send_committed_event(ctx.publisher, ctx.store, None, event)
+    outbox.send_committed_event(ctx.publisher, ctx.store, None, event)
 
 
 def transition(ctx: StaffContext, actor: Actor, code: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def _docs(project: str, collection: str) -> list[dict]:
 
 
 def _outbox_drains(project: str, within: float = 5.0) -> bool:
-    """Published entries are deleted in background batches (intake/outbox.py), a moment after the answer."""
+    """Published entries are deleted in background batches (functions/outbox.py), a moment after the answer."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if not _docs(project, "outbox"):
@@ -176,7 +176,7 @@ def test_a_frozen_firestore_gives_a_timely_503_and_nothing_half_written(clean_em
     finally:
         firestore_process.signal_group(signal.SIGCONT)
     elapsed = time.monotonic() - started
-    from web.http import _is_unavailable
+    from edge.http import _is_unavailable
 
     assert _is_unavailable(caught.value), type(caught.value)
     assert elapsed < 10

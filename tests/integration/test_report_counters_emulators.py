@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
+import ports
 from bahagia import notifications as n
 from bahagia import report_counters
 from bahagia.lifecycle import Actor
@@ -116,7 +117,7 @@ def test_intake_staff_and_notify_keep_the_counters_the_report_reads(
     # Every event to the notifier, at the time it was published; the first status change fails once (transient),
     # is recorded failed, and its redelivery is sent: failed -> queued -> sent, counted once in the end.
     flaky = dataclasses.replace(
-        notifier, provider=FakeSms(failures=[n.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE)])
+        notifier, provider=FakeSms(failures=[ports.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE)])
     )
     outcomes: list[notify.Outcome] = []
     failed_once = False

@@ -19,7 +19,9 @@ import bootstrap
 from bahagia import report_counters, sla
 from bahagia.codes import new_tracking_code
 from bahagia.report_facts import transition_facts
-from reports import cli, seed, service
+from devstack import reports_cli as cli
+from devstack import reports_seed as seed
+from reports import service
 from reports.figures import DocumentFigures
 from settings import Settings
 

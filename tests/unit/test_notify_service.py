@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import ports
 from bahagia import notifications as n
 from bahagia import sms
 from bahagia.catalogue import catalogue
@@ -150,7 +151,7 @@ def test_a_transient_failure_asks_for_a_retry_and_the_retry_sends_once(
 ) -> None:
     code = _code()
     submissions.docs[code] = _application(code)
-    provider.failures = [n.TransientSmsError(n.FailureReason.PROVIDER_THROTTLED)]
+    provider.failures = [ports.TransientSmsError(n.FailureReason.PROVIDER_THROTTLED)]
     event = _event(code, doc=submissions.docs[code])
     with pytest.raises(RetryLater):
         notify_citizen(event, notifier, NOW)
@@ -173,7 +174,7 @@ def test_a_permanent_provider_failure_is_recorded_and_never_retried(
 ) -> None:
     code = _code()
     submissions.docs[code] = _application(code)
-    provider.failures = [n.PermanentSmsError(n.FailureReason.INVALID_NUMBER)]
+    provider.failures = [ports.PermanentSmsError(n.FailureReason.INVALID_NUMBER)]
     event = _event(code, doc=submissions.docs[code])
     result = notify_citizen(event, notifier, NOW)
     assert result.outcome is Outcome.FAILED
@@ -207,7 +208,7 @@ def test_an_opted_out_number_gets_nothing_and_a_provider_opt_out_is_remembered(
     first, second = _code(1), _code(2)
     submissions.docs[first] = _application(first)
     submissions.docs[second] = _application(second)
-    provider.failures = [n.PermanentSmsError(n.FailureReason.OPTED_OUT)]
+    provider.failures = [ports.PermanentSmsError(n.FailureReason.OPTED_OUT)]
     result = notify_citizen(_event(first, "evt-a", doc=submissions.docs[first]), notifier, NOW)
     assert result.outcome is Outcome.FAILED
     assert result.reason == "opted_out"

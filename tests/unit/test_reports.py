@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 import bootstrap
 from bahagia import report_counters
 from bahagia.report_facts import business_date, transition_facts, working_days_between
-from reports import render, seed, service
+from devstack import reports_seed as seed
+from reports import render, service
 from reports.figures import CountersInMemory, DocumentFigures, Filter, eq, tally_documents
 from reports.model import Report, nearest_rank, yesterday_in_wib
 from reports.request import BadReportRequest, report_date

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from bahagia.errors import BahagiaError
+from ports import StaffMember
 from staff import auth
 from tests.fakes import FakeStaffDirectory
 
@@ -94,7 +95,7 @@ def _google(claims: Mapping[str, Any] | Exception) -> Any:
 
 def test_google_tokens_take_role_and_opd_from_the_directory() -> None:
     directory = FakeStaffDirectory()
-    directory.put(auth.StaffMember("kadis@jambikota.go.id", "opd", "dlh"), "admin@x", NOW)
+    directory.put(StaffMember("kadis@jambikota.go.id", "opd", "dlh"), "admin@x", NOW)
     verify = auth.GoogleTokenVerifier(
         AUD, directory, _google({"email": "Kadis@JambiKota.go.id", "email_verified": True})
     )
@@ -104,7 +105,7 @@ def test_google_tokens_take_role_and_opd_from_the_directory() -> None:
 
 def test_google_token_problems() -> None:
     directory = FakeStaffDirectory()
-    directory.put(auth.StaffMember("gone@jambikota.go.id", "verifikator", None, active=False), "admin@x", NOW)
+    directory.put(StaffMember("gone@jambikota.go.id", "verifikator", None, active=False), "admin@x", NOW)
     bad = auth.GoogleTokenVerifier(AUD, directory, _google(ValueError("Token expired")))
     assert_401(lambda: bad.verify("t"))
     unverified = auth.GoogleTokenVerifier(AUD, directory, _google({"email": "a@b", "email_verified": False}))

@@ -21,8 +21,8 @@ from pydantic_core import PydanticCustomError
 from bahagia import codes, identity, validation
 from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
+from edge import forms
 from tests import samples
-from web import forms
 
 pytestmark = pytest.mark.reliability
 
