@@ -108,12 +108,13 @@ def write_seed(documents: Iterable[Any], total: int, client: Any, out: TextIO = 
 
 def seed(submissions: int, days: int, until: dt.date, rng_seed: int, out: TextIO = sys.stderr) -> dict[str, int]:
     import bootstrap
+    from bahagia import calendar
     from devstack import reports_seed as demo
 
     if bootstrap.settings().environment == "production":
         raise SystemExit("seed refuses to write demo data in production")
     first = until - dt.timedelta(days=days - 1)
-    now = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0, 30), tzinfo=demo.WIB).astimezone(dt.UTC)
+    now = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0, 30), tzinfo=calendar.WIB).astimezone(dt.UTC)
     now = min(now, dt.datetime.now(dt.UTC))
     documents = demo.demo_data(random.Random(rng_seed), first, until, submissions, now)  # noqa: S311 - demo data
     first_doc = next(documents)
@@ -134,7 +135,7 @@ def _date(text: str) -> dt.date:
 
 
 def run(argv: Sequence[str]) -> int:
-    from reports.model import yesterday_in_wib
+    from bahagia.calendar import yesterday
 
     parser = argparse.ArgumentParser(prog="reports", description="Laporan harian Layanan Bahagia")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -149,22 +150,22 @@ def run(argv: Sequence[str]) -> int:
     demo.add_argument("--seed", type=int, default=1, help="random seed; the same seed writes the same documents")
     args = parser.parse_args(argv)
 
-    yesterday = yesterday_in_wib(dt.datetime.now(dt.UTC))
+    until = yesterday(dt.datetime.now(dt.UTC))
     if args.command == "seed":
-        counts = seed(args.submissions, args.days, args.until or yesterday, args.seed)
+        counts = seed(args.submissions, args.days, args.until or until, args.seed)
         print(
             f"seeded {counts['submissions']} submissions, {counts['transitions']} transitions, "
             f"{counts['notifications']} SMS records"
         )
         return 0
     if args.first or args.last:
-        last = args.last or yesterday
+        last = args.last or until
         first = args.first or last
         if first > last:
             parser.error("--from is after --to")
         dates = days_between(first, last)
     else:
-        dates = [args.date or yesterday]
+        dates = [args.date or until]
     for published in build_dates(dates):
         changed = ", ".join(published.written) if published.written else "unchanged, nothing written"
         print(f"{published.date}: {changed} ({published.queries} queries, {published.reads} reads)")

@@ -192,6 +192,58 @@ def lifecycle(kind: str) -> Lifecycle:
     return workflow().lifecycles[kind]
 
 
+# --- status lists, derived from the data (reports, SMS, staff queries) ---------------------------------------------
+
+
+def _main_path(life: Lifecycle) -> list[str]:
+    path: list[str] = []
+    status: str | None = life.initial
+    while status is not None and status not in path:
+        path.append(status)
+        status = life.statuses[status].next
+    return path
+
+
+@cache
+def all_statuses() -> tuple[str, ...]:
+    """Every status of either lifecycle, in the order reports list them: each lifecycle's main path (the initial
+    status, then `next` after `next`), complaints first, then the statuses off every main path (rejections)."""
+    ordered: list[str] = []
+    for kind in KINDS:
+        ordered.extend(s for s in _main_path(lifecycle(kind)) if s not in ordered)
+    for kind in KINDS:
+        ordered.extend(s for s in lifecycle(kind).statuses if s not in ordered)
+    return tuple(ordered)
+
+
+@cache
+def target_statuses() -> tuple[str, ...]:
+    """Statuses a transition can lead to (the initial status is only ever the first), in report order."""
+    targets = {rule.target for kind in KINDS for rule in lifecycle(kind).rules.values()}
+    return tuple(s for s in all_statuses() if s in targets)
+
+
+@cache
+def sla_statuses() -> tuple[str, ...]:
+    """Open statuses whose next step is a person's job, so that they can be overdue (StatusInfo.counts_as_overdue)."""
+    overdue = {s for kind in KINDS for s in lifecycle(kind).overdue_statuses}
+    return tuple(s for s in all_statuses() if s in overdue)
+
+
+@cache
+def first_step_statuses() -> tuple[str, ...]:
+    """The step after the initial status ('time to verification' runs from submission to it)."""
+    firsts = {lifecycle(kind).status(lifecycle(kind).initial).next for kind in KINDS}
+    return tuple(s for s in all_statuses() if s in firsts)
+
+
+@cache
+def closed_statuses() -> tuple[str, ...]:
+    """Final statuses ('time to completion' runs from submission to any of them)."""
+    closed = {s for kind in KINDS for s, info in lifecycle(kind).statuses.items() if info.closed}
+    return tuple(s for s in all_statuses() if s in closed)
+
+
 def opd_names() -> dict[str, str]:
     from bahagia.catalogue import catalogue
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bahagia.calendar import business_date
 from bahagia.codes import keyed_digest
 from bahagia.identity import check_mobile_phone, is_indonesian_mobile
-from bahagia.submissions import business_date as _wib_date
 from bahagia.submissions import contact_phone
 
 if TYPE_CHECKING:
@@ -62,10 +62,6 @@ def notification_id(event_id: str, recipient: str) -> str:
 def daily_counter_id(recipient: str, business_date: str) -> str:
     # The key first, the date last: ids that start with a date would all land on one Firestore tablet.
     return f"{recipient[:32]}_{business_date}"
-
-
-def business_date(now: dt.datetime) -> str:
-    return _wib_date(now)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,11 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from bahagia import calendar
 
 COLLECTION = "report_counters"
 SHARDS = 8
-WIB = ZoneInfo("Asia/Jakarta")
-VERIFIED = frozenset({"diverifikasi"})
-COMPLETED = frozenset({"selesai", "disalurkan", "ditolak"})
 
 Counts = dict[str, dict[str, int]]
 
@@ -62,7 +60,7 @@ def _sla_status(kind: str, status: str) -> bool:
 def _deadline(counts: Counts, shard: int, kind: str, status: str, due: object) -> None:
     """A step with a service level got its deadline: it is 'due' on that WIB date, whenever it is closed."""
     if isinstance(due, dt.datetime) and _sla_status(kind, status):
-        _add(counts, due.astimezone(WIB).date().isoformat(), shard, field("sla", "due"))
+        _add(counts, calendar.business_date(due), shard, field("sla", "due"))
 
 
 def submission_counts(doc: Mapping[str, Any]) -> Counts:
@@ -96,7 +94,7 @@ def transition_counts(doc: Mapping[str, Any], audit: Mapping[str, Any]) -> Count
     _add(counts, submitted, shard, field("new", "status", source), -1)
     _add(counts, submitted, shard, field("new", "status", target), 1)
     moment = audit["at"]
-    date = str(audit.get("business_date") or moment.astimezone(WIB).date().isoformat())
+    date = str(audit.get("business_date") or calendar.business_date(moment))
     _add(counts, date, shard, field("moves"))
     _add(counts, date, shard, field("moves", "to", target))
     on_time = audit.get("on_time")
@@ -104,12 +102,13 @@ def transition_counts(doc: Mapping[str, Any], audit: Mapping[str, Any]) -> Count
         _add(counts, date, shard, field("sla", "met"))
     elif on_time is False:
         _add(counts, date, shard, field("sla", "late"))
-    from bahagia import sla
+    from bahagia import lifecycle, sla
 
     _deadline(counts, shard, str(doc["kind"]), target, sla.due_at(str(doc["kind"]), target, moment))
     days = audit.get("working_days")
     if isinstance(days, int):
-        for name, statuses in (("verification", VERIFIED), ("completion", COMPLETED)):
+        steps = (("verification", lifecycle.first_step_statuses()), ("completion", lifecycle.closed_statuses()))
+        for name, statuses in steps:
             if target in statuses:
                 _add(counts, date, shard, field("sla", name))
                 _add(counts, date, shard, field("hist", name, str(days)))

@@ -6,14 +6,13 @@ import datetime as dt
 import hashlib
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from bahagia import calendar
 from bahagia.identity import nik_birth_date, nik_gender
 from bahagia.models import ComplaintIn
 
-WIB = ZoneInfo("Asia/Jakarta")
 SCHEMA_VERSION = 1
 
 
@@ -25,11 +24,6 @@ def status_label(kind: str, status: str) -> str:
         return lifecycle.lifecycle(kind).status(status).label
     except (KeyError, ValueError):
         return status
-
-
-def business_date(moment: dt.datetime) -> str:
-    """The WIB calendar date a moment belongs to: 23:30 WIB is still that day, though UTC says 16:30."""
-    return moment.astimezone(WIB).date().isoformat()
 
 
 def body_fingerprint(data: dict[str, Any]) -> str:
@@ -46,7 +40,7 @@ def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str
         "status": "diterima",
         "submitted_at": now,
         "status_changed_at": now,
-        "business_date": business_date(now),
+        "business_date": calendar.business_date(now),
         "pin_hash": pin_hash,
         "pin_salt": pin_salt,
         "timeline": [{"status": "diterima", "at": now, "note": None}],
@@ -114,7 +108,7 @@ def contact_phone(document: dict[str, Any]) -> str | None:
 
 
 def _iso(moment: Any) -> Any:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(moment, dt.datetime) else moment
+    return calendar.iso_utc(moment) if isinstance(moment, dt.datetime) else moment
 
 
 def public_status(document: dict[str, Any]) -> dict[str, Any]:
@@ -140,10 +134,6 @@ def public_status(document: dict[str, Any]) -> dict[str, Any]:
     if document.get("next_step"):
         view["next_step"] = document["next_step"]
     return view
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    return str(_iso(moment))
 
 
 def _all_status_labels() -> dict[str, str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import codes, errors, events, sla, submissions, validation
+from bahagia import calendar, codes, errors, events, sla, submissions, validation
 from bahagia.catalogue import Catalogue
 from logs import get_logger
 from outbox import BatchedOutboxCleaner
@@ -84,7 +84,7 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
             return _replay(ctx, record, fingerprint, idempotency_key)
 
     now = ctx.clock()
-    today = now.astimezone(submissions.WIB).date()
+    today = calendar.business_day(now)
     if kind == "application":
         model: Any = validation.parse_application(data, ctx.catalogue, today)
         dedup_key: str | None = codes.keyed_digest(
@@ -112,7 +112,7 @@ def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key:
             **({"program": document["program"]} if kind == "application" else {}),
             **({"benefit": document["benefit"]} if document.get("benefit") else {}),
             **({"category": document["category"], "privacy": document["privacy"]} if kind == "complaint" else {}),
-            "submitted_at": submissions.iso_utc(now),
+            "submitted_at": calendar.iso_utc(now),
             "status_url": _status_url(ctx, code),
         }
         idempotency = None

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bahagia import calendar, sms
 from bahagia import notifications as n
-from bahagia import sms
 from notify.events import PoisonEvent, SubmissionEvent
 from ports import NotificationStore, PermanentSmsError, SmsProvider, SubmissionLookup, TransientSmsError
 
@@ -85,7 +85,7 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
         n.ClaimRequest(
             notification_id=notification_id,
             recipient=recipient,
-            counter_id=n.daily_counter_id(recipient, n.business_date(now)),
+            counter_id=n.daily_counter_id(recipient, calendar.business_date(now)),
             fresh=n.fresh_record(
                 event_id=event.event_id,
                 event_type=event.type,

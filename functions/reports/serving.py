@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bahagia.calendar import iso_utc
 from bahagia.errors import BahagiaError
 from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, file_names
 
@@ -34,7 +35,7 @@ def _not_found() -> BahagiaError:
 
 def _json_default(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
     raise TypeError(type(value).__name__)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bahagia import sla
+from bahagia import calendar, sla
 from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
@@ -48,7 +48,7 @@ def complaint(
         "status": status,
         "submitted_at": submitted,
         "status_changed_at": submitted,
-        "business_date": submitted.astimezone(sla.JAKARTA).date().isoformat(),
+        "business_date": calendar.business_date(submitted),
         "kecamatan": "15.71.01",
         "kelurahan": "15.71.01.1001",
         "opd": opd,
