@@ -1,8 +1,9 @@
 """The two lifecycles (data/lifecycles.json), validated at load, and the pure transition rule.
 
-`transition()` is handed the submission as stored, what a staff member asks for, who they are and `now`; it returns
-the fields to write, the citizen's timeline entry, the audit entry and the event, or raises a BahagiaError (409 not
-allowed from the current status, 422 missing note or OPD, 403 role may not make it). It does no I/O: the staff
+`transition()` is handed the submission as stored, what a staff member asks for (a StaffTransition, parsed at the
+edge), who they are and `now`; it returns the fields to write, the citizen's timeline entry, the audit entry and the
+event, or raises a BahagiaError (409 not allowed from the current status, 422 missing or unknown OPD, 403 role may
+not make it). It does no I/O: the staff
 service runs it inside a Firestore transaction, so it always judges the state that is being replaced.
 """
 
@@ -18,12 +19,11 @@ from typing import Any
 
 from bahagia import events, sla
 from bahagia.errors import BahagiaError, FieldError, validation_failed
+from bahagia.models import StaffTransition
 
 KINDS = ("complaint", "application")
 SYSTEM_ROLE = "sistem"
 """The actor of automatic transitions (close_stale_followups); never a role a person can hold."""
-
-NOTE_MAX_LENGTH = 2000
 
 
 class LifecycleError(ValueError):
@@ -276,15 +276,6 @@ class Actor:
 SYSTEM_ACTOR = Actor(email="sistem@bahagia", role=SYSTEM_ROLE)
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionRequest:
-    to: str
-    note: str
-    opd: str | None = None
-    expected_from: str | None = None
-    """The status the staff member saw (body field `from`, optional): if the case has moved on since, 409."""
-
-
 @dataclass(frozen=True)
 class TransitionOutcome:
     changes: dict[str, Any]
@@ -323,35 +314,6 @@ def allowed_roles(rule: TransitionRule, doc: Mapping[str, Any]) -> frozenset[str
     return rule.restricted_roles if is_restricted(doc) else rule.roles
 
 
-def validate_request(raw: Mapping[str, Any]) -> TransitionRequest:
-    """Parse the body of POST .../transitions; every problem is one 422 detail."""
-    details: list[FieldError] = []
-    to, note, opd, expected_from = raw.get("to"), raw.get("note"), raw.get("opd"), raw.get("from")
-    if not isinstance(to, str) or not to.strip():
-        details.append(FieldError("to", "required", "Status tujuan wajib diisi."))
-    if not isinstance(note, str) or not note.strip():
-        details.append(FieldError("note", "required", "Catatan wajib diisi untuk setiap perubahan status."))
-    elif len(note.strip()) > NOTE_MAX_LENGTH:
-        details.append(FieldError("note", "too_long", f"Catatan paling banyak {NOTE_MAX_LENGTH} karakter."))
-    if opd is not None and (not isinstance(opd, str) or opd.strip() == ""):
-        opd = None
-    if expected_from is not None and (not isinstance(expected_from, str) or not expected_from.strip()):
-        expected_from = None
-    unknown = sorted(set(raw) - {"to", "note", "opd", "from"})
-    for name in unknown:
-        details.append(FieldError(name, "unknown_field", "Isian ini tidak dikenal."))
-    if details:
-        raise validation_failed(details)
-    assert isinstance(to, str)
-    assert isinstance(note, str)
-    return TransitionRequest(
-        to=to.strip(),
-        note=note.strip(),
-        opd=opd.strip() if isinstance(opd, str) else None,
-        expected_from=expected_from.strip() if isinstance(expected_from, str) else None,
-    )
-
-
 def _public_note(info: StatusInfo, opd: str | None) -> str:
     name = opd_names().get(opd or "", "perangkat daerah terkait")
     return info.public_note.replace("{opd_name}", name)
@@ -359,7 +321,7 @@ def _public_note(info: StatusInfo, opd: str | None) -> str:
 
 def transition(
     doc: Mapping[str, Any],
-    request: TransitionRequest,
+    request: StaffTransition,
     actor: Actor,
     now: dt.datetime,
     event_id: str,
@@ -438,5 +400,5 @@ def auto_close(doc: Mapping[str, Any], now: dt.datetime, event_id: str) -> Trans
     if info is None or info.auto_close_to is None or not isinstance(due, dt.datetime) or due >= now:
         return None
     assert info.auto_close_note is not None
-    request = TransitionRequest(to=info.auto_close_to, note=info.auto_close_note)
+    request = StaffTransition(to=info.auto_close_to, note=info.auto_close_note)
     return transition(doc, request, SYSTEM_ACTOR, now, event_id)

@@ -237,4 +237,3 @@ def failed_update(error: SmsError, now: dt.datetime) -> dict[str, Any]:
         "lease_until": None,
         "updated_at": now,
     }
-

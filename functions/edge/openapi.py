@@ -15,7 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from bahagia import lifecycle
 from bahagia.catalogue import catalogue
-from bahagia.models import ComplaintIn
+from bahagia.models import ComplaintIn, StaffTransition, StaffUser, StaffUserIn
 
 REF = "#/components/schemas/{model}"
 
@@ -293,7 +293,7 @@ def _ok(description: str, model: str) -> dict[str, Any]:
 
 
 def _statuses() -> list[str]:
-    return sorted({s for kind in lifecycle.KINDS for s in lifecycle.lifecycle(kind).statuses})
+    return sorted(lifecycle.all_statuses())
 
 
 _CODE = {"name": "tracking_code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32}}
@@ -301,6 +301,10 @@ _TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
 def staff_schemas() -> dict[str, Any]:
+    """The staff API's schemas: request bodies from the pydantic models (bahagia.models), answers described here."""
+    _, generated = models_json_schema(
+        [(model, "validation") for model in (StaffTransition, StaffUserIn, StaffUser)], ref_template=REF
+    )
     summary_props: dict[str, Any] = {
         "tracking_code": {"type": "string"},
         "kind": {"enum": list(lifecycle.KINDS)},
@@ -323,6 +327,7 @@ def staff_schemas() -> dict[str, Any]:
         "overdue": {"type": "boolean"},
     }
     return {
+        **generated.get("$defs", {}),
         "StaffSubmissionSummary": {
             "type": "object",
             "required": ["tracking_code", "status", "overdue"],
@@ -361,16 +366,6 @@ def staff_schemas() -> dict[str, Any]:
                 "details": {"type": "object"},
             },
         },
-        "StaffTransition": {
-            "type": "object",
-            "required": ["to", "note"],
-            "additionalProperties": False,
-            "properties": {
-                "to": {"enum": _statuses()},
-                "note": {"type": "string", "minLength": 1, "maxLength": lifecycle.NOTE_MAX_LENGTH},
-                "opd": {"type": "string", "description": "Wajib untuk didisposisikan; id OPD dari katalog."},
-            },
-        },
         "StaffAuditTrail": {
             "type": "object",
             "required": ["tracking_code", "entries"],
@@ -394,16 +389,6 @@ def staff_schemas() -> dict[str, Any]:
                         },
                     },
                 },
-            },
-        },
-        "StaffUser": {
-            "type": "object",
-            "required": ["role"],
-            "properties": {
-                "email": {"type": "string"},
-                "role": {"enum": list(lifecycle.workflow().roles)},
-                "opd": {"type": ["string", "null"]},
-                "active": {"type": "boolean"},
             },
         },
     }
@@ -501,7 +486,7 @@ def staff_paths() -> dict[str, Any]:
                 "parameters": [{"name": "email", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "requestBody": {
                     "required": True,
-                    "content": {JSON: {"schema": {"$ref": REF.format(model="StaffUser")}}},
+                    "content": {JSON: {"schema": {"$ref": REF.format(model="StaffUserIn")}}},
                 },
                 "responses": {
                     **_ok("Petugas", "StaffUser"),

@@ -18,9 +18,10 @@ from bahagia import calendar, sla
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from bootstrap import build_intake_context, build_staff_context
-from intake import service as intake
+from intake.handlers import accept
 from settings import Settings
 from staff import service
+from staff.bodies import parse_transition
 from staff.queries import parse_list_query
 from tests import samples
 
@@ -100,7 +101,7 @@ def submit(settings: Settings, topic: str) -> Callable[..., str]:
 
     def submit(kind: str = "complaint", **changes: Any) -> str:
         body = samples.complaint(**changes) if kind == "complaint" else samples.application(**changes)
-        return str(intake.submit(ctx, kind, body, None).response["tracking_code"])
+        return str(accept(ctx, kind, body, None).response["tracking_code"])
 
     return submit
 
@@ -114,7 +115,7 @@ def _audit(db: firestore.Client, code: str) -> list[dict[str, Any]]:
 
 
 def _move(staff: service.StaffContext, actor: Actor, code: str, to: str, **extra: str) -> dict[str, Any]:
-    return service.transition(staff, actor, code, {"to": to, "note": f"Catatan untuk {to}", **extra})
+    return service.transition(staff, actor, code, parse_transition({"to": to, "note": f"Catatan untuk {to}", **extra}))
 
 
 def _status(excinfo: pytest.ExceptionInfo[BahagiaError]) -> int:
@@ -186,7 +187,7 @@ def test_two_concurrent_transitions_cannot_both_win(
         barrier.wait()
         try:
             body = {**bodies[index], "note": f"Petugas {index}"}
-            results[index] = service.transition(staff, VERIFIKATOR, code, body)["status"]
+            results[index] = service.transition(staff, VERIFIKATOR, code, parse_transition(body))["status"]
         except BahagiaError as error:
             results[index] = error.status
 
@@ -211,7 +212,7 @@ def test_roles_on_the_real_store(staff: service.StaffContext, submit: Callable[.
         _move(staff, VERIFIKATOR, code, "selesai")
     assert _status(early) == 409
     with pytest.raises(BahagiaError) as no_note:
-        service.transition(staff, VERIFIKATOR, code, {"to": "diverifikasi"})
+        service.transition(staff, VERIFIKATOR, code, parse_transition({"to": "diverifikasi"}))
     assert _status(no_note) == 422
     _move(staff, VERIFIKATOR, code, "diverifikasi")
     _move(staff, VERIFIKATOR, code, "didisposisikan", opd="dinas-pupr")

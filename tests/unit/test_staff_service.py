@@ -14,6 +14,7 @@ from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from settings import Settings
 from staff import auth, service
+from staff.bodies import parse_staff_user, parse_transition
 from staff.queries import parse_list_query
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore
 
@@ -233,7 +234,9 @@ def test_a_cursor_of_another_order_is_refused(ctx: service.StaffContext) -> None
 
 def test_a_transition_commits_audits_and_publishes_once(ctx: service.StaffContext) -> None:
     add(ctx, complaint("PUBLIC001"))
-    view = service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "diverifikasi", "note": "Lengkap"})
+    view = service.transition(
+        ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"})
+    )
     assert view["status"] == "diverifikasi"
     publisher = ctx.publisher
     assert isinstance(publisher, FakePublisher)
@@ -249,14 +252,14 @@ def test_a_failed_publish_leaves_the_event_for_the_relay(ctx: service.StaffConte
     publisher = ctx.publisher
     assert isinstance(publisher, FakePublisher)
     publisher.fail_next = 1
-    service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "diverifikasi", "note": "Lengkap"})
+    service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"}))
     assert [e["event"]["status"] for e in store(ctx).outbox.values()] == ["diverifikasi"]
 
 
 def test_a_refused_transition_writes_nothing(ctx: service.StaffContext) -> None:
     add(ctx, complaint("PUBLIC001"))
     with pytest.raises(BahagiaError) as caught:
-        service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "selesai", "note": "x"})
+        service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "selesai", "note": "x"}))
     assert caught.value.status == 409
     assert store(ctx).audit == []
     assert store(ctx).submissions["PUBLIC001"]["status"] == "diterima"
@@ -265,7 +268,7 @@ def test_a_refused_transition_writes_nothing(ctx: service.StaffContext) -> None:
 
 def test_an_unknown_case_is_404(ctx: service.StaffContext) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.transition(ctx, VERIFIKATOR, "NOTHERE01", {"to": "diverifikasi", "note": "x"})
+        service.transition(ctx, VERIFIKATOR, "NOTHERE01", parse_transition({"to": "diverifikasi", "note": "x"}))
     assert caught.value.status == 404
 
 
@@ -305,7 +308,9 @@ def test_close_stale_followups(ctx: service.StaffContext) -> None:
 
 
 def test_admin_manages_staff(ctx: service.StaffContext) -> None:
-    result = service.put_staff(ctx, ADMIN, "Kadis@JambiKota.go.id", {"role": "opd", "opd": "dlh"})
+    result = service.put_staff(
+        ctx, ADMIN, parse_staff_user("Kadis@JambiKota.go.id", {"role": "opd", "opd": "dlh"}, ctx.opd_ids)
+    )
     assert result == {"email": "kadis@jambikota.go.id", "role": "opd", "opd": "dlh", "active": True}
     assert ctx.directory.get("kadis@jambikota.go.id") is not None
     assert store(ctx).audit[-1]["action"] == "staff_update"
@@ -325,18 +330,18 @@ def test_admin_manages_staff(ctx: service.StaffContext) -> None:
 )
 def test_bad_staff_assignments_are_422(ctx: service.StaffContext, body: dict[str, Any]) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, ADMIN, "x@jambikota.go.id", body)
+        parse_staff_user("x@jambikota.go.id", body, ctx.opd_ids)
     assert caught.value.status == 422
 
 
 @pytest.mark.parametrize("actor", [VERIFIKATOR, INTEGRITAS, PIMPINAN, OPD_DLH])
 def test_only_admin_manages_staff(ctx: service.StaffContext, actor: Actor) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, actor, "x@jambikota.go.id", {"role": "admin"})
+        service.put_staff(ctx, actor, parse_staff_user("x@jambikota.go.id", {"role": "admin"}, ctx.opd_ids))
     assert caught.value.status == 403
 
 
 def test_admin_cannot_demote_itself(ctx: service.StaffContext) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, ADMIN, ADMIN.email, {"role": "verifikator"})
+        service.put_staff(ctx, ADMIN, parse_staff_user(ADMIN.email, {"role": "verifikator"}, ctx.opd_ids))
     assert caught.value.status == 403
