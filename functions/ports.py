@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from bahagia.lifecycle import Actor, TransitionOutcome
-    from bahagia.notifications import ClaimDecision, ClaimRequest, FailureReason
+    from bahagia.notifications import ClaimDecision, ClaimRequest, FailureReason, RecordUpdate
+    from bahagia.report_counters import Counts
     from reports.figures import Aggregate, Tally
 
 
@@ -53,20 +54,28 @@ class CommitConflict(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class NewSubmission:
+    """Everything one accepted submission writes, in one all-or-nothing commit."""
+
+    document: dict[str, Any]
+    outbox_event: dict[str, Any]
+    idempotency: tuple[str, dict[str, Any]] | None
+    """(key id, record) of the Idempotency-Key, when one was sent."""
+    dedup_key: str | None
+    """The `open_applications` marker of an application."""
+    counts: Counts
+    """What the submission adds to the nightly report's counters (bahagia.report_counters.submission_counts)."""
+    now: dt.datetime
+
+
 class SubmissionStore(OutboxStore, Protocol):
     def get_idempotency(self, key_id: str) -> dict[str, Any] | None: ...
 
     def get_submission(self, code: str) -> dict[str, Any] | None: ...
 
-    def commit_new_submission(
-        self,
-        document: dict[str, Any],
-        outbox_event: dict[str, Any],
-        idempotency: tuple[str, dict[str, Any]] | None,
-        dedup_key: str | None,
-        now: dt.datetime,
-    ) -> None:
-        """Create the submission, its markers and its outbox entry, or nothing (CommitConflict)."""
+    def commit_new_submission(self, new: NewSubmission) -> None:
+        """Create the submission, its markers and its outbox entry and add its counts, or nothing (CommitConflict)."""
         ...
 
     def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]: ...
@@ -104,9 +113,9 @@ class StaffStore(Protocol):
 
     def commit_transition(self, code: str, decide: Decide) -> tuple[dict[str, Any], TransitionOutcome] | None:
         """In one transaction: read the submission (None if missing), `decide` on it, and, if it returned an
-        outcome, write the changes, the audit entry, the outbox event and the marker release. Returns the updated
-        document and the outcome, or None when the submission is missing or `decide` returned None. Errors that
-        `decide` raises leave nothing written."""
+        outcome, write the changes, the audit entry, the outbox event, the marker release and the outcome's report
+        counts. Returns the updated document and the outcome, or None when the submission is missing or `decide`
+        returned None. Errors that `decide` raises leave nothing written."""
         ...
 
     def append_audit(self, entry: dict[str, Any]) -> None: ...
@@ -179,10 +188,14 @@ class SmsProvider(Protocol):
 
 class NotificationStore(Protocol):
     def claim(self, request: ClaimRequest) -> ClaimDecision:
-        """Read the record, the opt-out and today's counter, apply decide_claim and write it, atomically."""
+        """Read the record, the opt-out and today's counter, apply decide_claim and write the decision with its
+        report counts, atomically."""
         ...
 
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None: ...
+    def finish(self, update: RecordUpdate) -> None:
+        """Apply the update to its record and add `update.counts(record as read)` to the report's counters, in one
+        transaction: the counters leave the record's old status exactly once."""
+        ...
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 WIB = ZoneInfo("Asia/Jakarta")
 END_OF_DAY = dt.time(23, 59, 59)
@@ -76,7 +78,11 @@ def end_of(day: dt.date) -> dt.datetime:
 
 @lru_cache(maxsize=1)
 def _indonesian_days_off() -> holidays.HolidayBase:
-    # Years are filled in lazily by the library on first lookup of a date in them.
+    # Imported here: the library takes about half a second to import, and only counting working days needs it (a
+    # business date or a date format must not cost the notifier's cold start that). Years are filled in lazily by
+    # the library on first lookup of a date in them.
+    import holidays
+
     return holidays.country_holidays("ID", categories=(holidays.PUBLIC, holidays.GOVERNMENT))
 
 

@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bahagia import events, sla
 from bahagia.errors import BahagiaError, FieldError, validation_failed
-from bahagia.models import StaffTransition
+
+if TYPE_CHECKING:
+    from bahagia.models import StaffTransition
 
 KINDS = ("complaint", "application")
 SYSTEM_ROLE = "sistem"
@@ -284,7 +286,9 @@ class TransitionOutcome:
     event: dict[str, Any]
     release_marker: str | None = None
     """The open_applications id to delete, when an application reaches a status that closes it."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """What the transition adds to the nightly report's counters (bahagia.report_counters.transition_counts, judged
+    on the submission as the transaction read it); the staff service fills it in, the store writes it."""
 
 
 def invalid_transition(source: str, target: str) -> BahagiaError:
@@ -400,5 +404,7 @@ def auto_close(doc: Mapping[str, Any], now: dt.datetime, event_id: str) -> Trans
     if info is None or info.auto_close_to is None or not isinstance(due, dt.datetime) or due >= now:
         return None
     assert info.auto_close_note is not None
+    from bahagia.models import StaffTransition  # pydantic and the identity checks: only the scheduler's path needs them
+
     request = StaffTransition(to=info.auto_close_to, note=info.auto_close_note)
     return transition(doc, request, SYSTEM_ACTOR, now, event_id)

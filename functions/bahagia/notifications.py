@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bahagia.calendar import business_date
 from bahagia.codes import keyed_digest
 from bahagia.identity import check_mobile_phone, is_indonesian_mobile
+from bahagia.report_counters import Counts, notification_counts
 from bahagia.submissions import contact_phone
 
 if TYPE_CHECKING:
@@ -132,6 +133,8 @@ class ClaimDecision:
     increment_counter: bool = False
     attempts: int = 0
     reason: FailureReason | None = None
+    counts: Counts = field(default_factory=dict)
+    """What the record created or changed does to the nightly report's counters, written in the same commit."""
 
 
 def decide_claim(
@@ -146,35 +149,38 @@ def decide_claim(
         if status == NotificationStatus.QUEUED and isinstance(lease, dt.datetime) and lease > request.now:
             return ClaimDecision(ClaimOutcome.IN_PROGRESS, attempts=int(existing.get("attempts", 0)))
         attempts = int(existing.get("attempts", 0)) + 1
-        return ClaimDecision(
-            ClaimOutcome.CLAIMED,
-            update={
-                "status": NotificationStatus.QUEUED.value,
-                "attempts": attempts,
-                "lease_until": request.lease_until,
-                "updated_at": request.now,
-            },
-            attempts=attempts,
-        )
+        update = {
+            "status": NotificationStatus.QUEUED.value,
+            "attempts": attempts,
+            "lease_until": request.lease_until,
+            "updated_at": request.now,
+        }
+        counts = notification_counts(existing, {**existing, **update})
+        return ClaimDecision(ClaimOutcome.CLAIMED, update=update, attempts=attempts, counts=counts)
     reason = request.blocked
     if reason is None and opted_out:
         reason = FailureReason.OPTED_OUT
     if reason is None and request.capped and sent_today >= request.daily_cap:
         reason = FailureReason.DAILY_CAP_REACHED
     if reason is not None:
+        failed = {
+            **request.fresh,
+            "status": NotificationStatus.FAILED.value,
+            "failure_reason": reason.value,
+            "retryable": False,
+            "attempts": 0,
+            "lease_until": None,
+        }
         return ClaimDecision(
-            ClaimOutcome.BLOCKED,
-            create={
-                **request.fresh,
-                "status": NotificationStatus.FAILED.value,
-                "failure_reason": reason.value,
-                "retryable": False,
-                "attempts": 0,
-                "lease_until": None,
-            },
-            reason=reason,
+            ClaimOutcome.BLOCKED, create=failed, reason=reason, counts=notification_counts(None, failed)
         )
-    return ClaimDecision(ClaimOutcome.CLAIMED, create=dict(request.fresh), increment_counter=request.capped, attempts=1)
+    return ClaimDecision(
+        ClaimOutcome.CLAIMED,
+        create=dict(request.fresh),
+        increment_counter=request.capped,
+        attempts=1,
+        counts=notification_counts(None, request.fresh),
+    )
 
 
 def fresh_record(
@@ -217,23 +223,41 @@ def fresh_record(
     }
 
 
-def sent_update(message_id: str, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "status": NotificationStatus.SENT.value,
-        "provider_message_id": message_id,
-        "failure_reason": None,
-        "retryable": False,
-        "lease_until": None,
-        "sent_at": now,
-        "updated_at": now,
-    }
+@dataclass(frozen=True)
+class RecordUpdate:
+    """The outcome of a send (sent, failed) for one notification record, and what it does to the report's counters."""
+
+    notification_id: str
+    fields: dict[str, Any]
+
+    def counts(self, before: Mapping[str, Any]) -> Counts:
+        """Judged on the record as the writing transaction read it: one record and its segments leave its status."""
+        return notification_counts(before, {**before, **self.fields})
 
 
-def failed_update(error: SmsError, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "status": NotificationStatus.FAILED.value,
-        "failure_reason": error.reason.value,
-        "retryable": error.retryable,
-        "lease_until": None,
-        "updated_at": now,
-    }
+def sent_update(notification_id: str, message_id: str, now: dt.datetime) -> RecordUpdate:
+    return RecordUpdate(
+        notification_id,
+        {
+            "status": NotificationStatus.SENT.value,
+            "provider_message_id": message_id,
+            "failure_reason": None,
+            "retryable": False,
+            "lease_until": None,
+            "sent_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+def failed_update(notification_id: str, error: SmsError, now: dt.datetime) -> RecordUpdate:
+    return RecordUpdate(
+        notification_id,
+        {
+            "status": NotificationStatus.FAILED.value,
+            "failure_reason": error.reason.value,
+            "retryable": error.retryable,
+            "lease_until": None,
+            "updated_at": now,
+        },
+    )

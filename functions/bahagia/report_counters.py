@@ -2,17 +2,21 @@
 
 The emulator (and, more mildly, Firestore) makes a report of many aggregation queries slow, and each query is billed
 at least one read, so the report reads per-day counter documents instead: `report_counters/{date}_{shard}`, one
-integer field per figure. The writers add `Increment`s to them in the batch or transaction that commits the change:
+integer field per figure. The services compute what a change adds and hand it to their store with the change; the
+store adds it as `Increment`s in the batch or transaction that commits the change:
 
-- intake, with the new submission: `submission_counts(document)`;
+- intake, with the new submission: `submission_counts(document)`, in `ports.NewSubmission.counts`;
 - the staff service, with a transition: `transition_counts(doc_before, audit_entry)` (the audit entry carries the
-  fields of `bahagia.report_facts.transition_facts`);
-- the notifier, whenever it creates an SMS record or changes its status: `notification_counts(before, after)`.
+  fields of `bahagia.report_facts.transition_facts`), in `TransitionOutcome.counts`, judged on the submission as the
+  transaction read it;
+- the notifier, whenever it creates an SMS record or changes its status: `notification_counts(before, after)`, in
+  `ClaimDecision.counts` and `RecordUpdate.counts(before)` (bahagia.notifications), judged on the record as read.
 
-Pure: each returns `{counter document id: {field: delta}}`; `adapters.report_counters.add_counts` turns that into
-`set(..., merge=True)` writes with `firestore.Increment`. A date's counters are split over SHARDS documents (chosen
-by the tracking code) so that a burst of submissions does not queue on one document. Field names use only letters,
-digits and `_`, so they never need quoting in a Firestore field path.
+Pure: each returns `{counter document id: {field: delta}}`; `adapters.reports_firestore.add_counts` turns that into
+`set(..., merge=True)` writes with `firestore.Increment`, and the fakes of tests/fakes.py sum it in `report_counts`.
+A date's counters are split over SHARDS documents (chosen by the tracking code) so that a burst of submissions does
+not queue on one document. Field names use only letters, digits and `_`, so they never need quoting in a Firestore
+field path.
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import calendar, codes, errors, events, sla, submissions
+from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
 from bahagia.submissions import Submission
 from intake.parsing import IdempotencyKey
 from logs import get_logger
 from outbox import BatchedOutboxCleaner
-from ports import CommitConflict, EventPublisher, SubmissionStore
+from ports import CommitConflict, EventPublisher, NewSubmission, SubmissionStore
 from settings import Settings
 
 log = get_logger("bahagia.intake")
@@ -83,10 +83,8 @@ class _Attempt:
     code: str
     pin: str
     pin_hash: str
-    document: dict[str, Any]
-    event: dict[str, Any]
+    new: NewSubmission
     response: dict[str, Any]
-    idempotency: tuple[str, dict[str, Any]] | None
 
 
 def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime) -> _Attempt:
@@ -110,14 +108,16 @@ def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | N
             "expires_at": now + dt.timedelta(hours=ctx.settings.idempotency_ttl_hours),
         }
         idempotency = (_key_id(ctx, key), record)
-    return _Attempt(code, pin, pin_hash, document, event, response, idempotency)
+    counts = report_counters.submission_counts(document)
+    new = NewSubmission(document, event, idempotency, document.get("dedup_key"), counts, now)
+    return _Attempt(code, pin, pin_hash, new, response)
 
 
 def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: IdempotencyKey | None) -> Accepted | None:
     """What a failed create() means: the answer of the request that won the key, ours after all (its answer was lost
     on the way back), None for a tracking code someone else holds (draw another), or an error."""
-    if reason == "idempotency" and key is not None and attempt.idempotency is not None:
-        winner = ctx.store.get_idempotency(attempt.idempotency[0])
+    if reason == "idempotency" and key is not None and attempt.new.idempotency is not None:
+        winner = ctx.store.get_idempotency(attempt.new.idempotency[0])
         if winner is not None:
             return _replayed(ctx, winner, key)
     if reason == "submission":
@@ -131,12 +131,10 @@ def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: Ide
 
 
 def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
-    event = attempt.event
+    event, kind = attempt.new.outbox_event, attempt.new.document["kind"]
     log.info(
         "submission accepted",
-        extra={
-            "fields": {"tracking_code": attempt.code, "kind": attempt.document["kind"], "event_id": event["event_id"]}
-        },
+        extra={"fields": {"tracking_code": attempt.code, "kind": kind, "event_id": event["event_id"]}},
     )
     outbox.send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
     return Accepted(attempt.response, attempt.pin)
@@ -148,9 +146,7 @@ def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | Non
     for _ in range(_CODE_ATTEMPTS):
         attempt = _attempt(ctx, submission, key, now)
         try:
-            ctx.store.commit_new_submission(
-                attempt.document, attempt.event, attempt.idempotency, attempt.document.get("dedup_key"), now
-            )
+            ctx.store.commit_new_submission(attempt.new)
         except CommitConflict as conflict:
             accepted = _after_conflict(ctx, conflict.reason, attempt, key)
             if accepted is None:

@@ -117,12 +117,12 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
     try:
         message_id = notifier.provider.send(number, rendered.text)
     except TransientSmsError as error:
-        notifier.store.finish(notification_id, n.failed_update(error, now))
+        notifier.store.finish(n.failed_update(notification_id, error, now))
         raise RetryLater(error.reason.value) from None
     except PermanentSmsError as error:
-        notifier.store.finish(notification_id, n.failed_update(error, now))
+        notifier.store.finish(n.failed_update(notification_id, error, now))
         if error.reason is n.FailureReason.OPTED_OUT:
             notifier.store.opt_out(recipient, source=notifier.provider.name, now=now)
         return Result(Outcome.FAILED, rendered.template, reason=error.reason.value, attempts=decision.attempts)
-    notifier.store.finish(notification_id, n.sent_update(message_id, now))
+    notifier.store.finish(n.sent_update(notification_id, message_id, now))
     return Result(Outcome.SENT, rendered.template, attempts=decision.attempts)

@@ -6,6 +6,7 @@ bahagia.lifecycle. Reads of a pungli/confidential record and every transition le
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import lifecycle
+from bahagia import lifecycle, report_counters
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from bahagia.models import StaffTransition
@@ -143,6 +144,11 @@ def audit_trail(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
 # --- transitions ---------------------------------------------------------------------------------------------------
 
 
+def _counted(doc: dict[str, Any], outcome: lifecycle.TransitionOutcome) -> lifecycle.TransitionOutcome:
+    """The outcome with what it adds to the nightly report's counters, judged on `doc` as the transaction read it."""
+    return dataclasses.replace(outcome, counts=report_counters.transition_counts(doc, outcome.audit))
+
+
 def _publish(ctx: StaffContext, event: dict[str, Any]) -> None:
     """Publish an event whose outbox entry is committed; on failure the relay (relay_outbox) sends it later."""
     outbox.send_committed_event(ctx.publisher, ctx.store, None, event)
@@ -155,7 +161,7 @@ def transition(ctx: StaffContext, actor: Actor, code: str, request: StaffTransit
     event_id = ctx.new_event_id()
 
     def decide(doc: dict[str, Any]) -> lifecycle.TransitionOutcome:
-        return lifecycle.transition(doc, request, actor, now, event_id)
+        return _counted(doc, lifecycle.transition(doc, request, actor, now, event_id))
 
     result = ctx.store.commit_transition(code, decide)
     if result is None:
@@ -192,7 +198,8 @@ def close_stale_followups(ctx: StaffContext, limit: int = AUTO_CLOSE_BATCH) -> d
 
         def decide(doc: dict[str, Any], event_id: str = event_id) -> lifecycle.TransitionOutcome | None:
             # Judged again inside the transaction: a case an OPD closed a moment ago is left alone.
-            return lifecycle.auto_close(doc, now, event_id)
+            outcome = lifecycle.auto_close(doc, now, event_id)
+            return None if outcome is None else _counted(doc, outcome)
 
         result = ctx.store.commit_transition(code, decide)
         if result is not None:

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bahagia import codes, errors
+from bahagia import calendar, codes, errors, report_counters
 from bahagia.catalogue import catalogue
 from intake import service
 from intake.handlers import accept
@@ -40,6 +40,37 @@ def test_an_application_is_committed_once_and_its_event_published_without_person
     for secret in (samples.NIK_WOMAN_1985, samples.KK, "Siti", "+6281234567890"):
         assert secret not in text
     assert ctx.store.outbox == {}
+
+
+def _nonzero(counts):
+    return {doc_id: {k: v for k, v in fields.items() if v} for doc_id, fields in counts.items()}
+
+
+def test_the_report_counts_ride_on_the_commit_and_a_refused_submission_counts_nothing(ctx):
+    accepted = accept(ctx, "application", samples.application(), None)
+    code = accepted.response["tracking_code"]
+    stored = ctx.store.submissions[code]
+    shard = report_counters.shard_of(code)
+    due_date = calendar.business_date(stored["due_at"])
+    assert _nonzero(ctx.store.report_counts) == {
+        f"2026-11-29_{shard}": {
+            "new": 1,
+            "new__kind__application": 1,
+            "new__program__kartu_bahagia": 1,
+            "new__benefit__kartu_bahagia__pendidikan": 1,
+            "new__kecamatan__15_71_01": 1,
+            "new__kelurahan__15_71_01_1001": 1,
+            "new__status__diterima": 1,
+        },
+        f"{due_date}_{shard}": {"sla__due": 1},
+    }
+    before = _nonzero(ctx.store.report_counts)
+    with pytest.raises(errors.BahagiaError):
+        accept(ctx, "application", samples.application(), None)  # a duplicate: its batch never commits
+    assert _nonzero(ctx.store.report_counts) == before
+    accept(ctx, "complaint", samples.complaint(), "key-12345678")
+    accept(ctx, "complaint", samples.complaint(), "key-12345678")  # the replay commits nothing
+    assert sum(fields.get("new", 0) for fields in ctx.store.report_counts.values()) == 2
 
 
 def test_the_pin_is_stored_only_as_a_salted_hash(ctx):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bahagia import calendar, sla
+from bahagia import calendar, report_counters, sla
 from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
@@ -245,6 +245,45 @@ def test_a_transition_commits_audits_and_publishes_once(ctx: service.StaffContex
     assert [(e["action"], e["from"], e["to"], e["note"]) for e in store(ctx).audit] == [
         ("transition", "diterima", "diverifikasi", "Lengkap")
     ]
+
+
+def _nonzero(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {doc_id: {k: v for k, v in fields.items() if v} for doc_id, fields in counts.items()}
+
+
+def test_a_transition_hands_its_report_counts_to_the_store(ctx: service.StaffContext) -> None:
+    add(ctx, complaint("PUBLIC001"))
+    service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"}))
+    shard = report_counters.shard_of("PUBLIC001")
+    # Monday 2 March, an hour after it arrived: verified on time, on its own business date (working day 0); the
+    # next step (disposition) is due 3 working days later, on Thursday 5 March.
+    assert _nonzero(store(ctx).report_counts) == {
+        f"2026-03-02_{shard}": {
+            "new__status__diterima": -1,
+            "new__status__diverifikasi": 1,
+            "moves": 1,
+            "moves__to__diverifikasi": 1,
+            "sla__met": 1,
+            "sla__verification": 1,
+            "hist__verification__0": 1,
+        },
+        f"2026-03-05_{shard}": {"sla__due": 1},
+    }
+    with pytest.raises(BahagiaError):
+        service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "selesai", "note": "x"}))
+    assert sum(fields.get("moves", 0) for fields in store(ctx).report_counts.values()) == 1, (
+        "a refused one counts nothing"
+    )
+
+
+def test_the_auto_close_counts_too(ctx: service.StaffContext) -> None:
+    followed_up = MONDAY - dt.timedelta(days=30)
+    add(ctx, complaint("STALE0001", "ditindaklanjuti", submitted=followed_up, opd="dinas-pupr"))
+    assert service.close_stale_followups(ctx) == {"closed": 1}
+    moved = {k: v for fields in store(ctx).report_counts.values() for k, v in fields.items() if v}
+    assert moved["moves__to__selesai"] == 1
+    assert moved["new__status__selesai"] == 1
+    assert moved["new__status__ditindaklanjuti"] == -1
 
 
 def test_a_failed_publish_leaves_the_event_for_the_relay(ctx: service.StaffContext) -> None:
