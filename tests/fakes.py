@@ -7,6 +7,7 @@ value}}`, summed), from the counts the services hand over, so unit tests can che
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,7 +187,7 @@ class FakeStaffStore:
         id_descending = query.order_fields[-1][1]
         docs.sort(key=lambda d: d["tracking_code"], reverse=id_descending)
         for name, descending in reversed(query.order_fields):
-            docs.sort(key=lambda d, name=name: d[name], reverse=descending)
+            docs.sort(key=operator.itemgetter(name), reverse=descending)
         if query.after is not None:
             values, code = query.after
             keys = [*values, code]

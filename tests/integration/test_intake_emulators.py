@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from google.api_core.exceptions import AlreadyExists
-from google.cloud import firestore, pubsub_v1
+from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]  # namespace package
 
 from bahagia import errors
 from bootstrap import build_intake_context
@@ -75,7 +75,7 @@ def ctx(clean_emulators):
 
 
 def _docs(project: str, collection: str) -> list[dict]:
-    return [snap.to_dict() for snap in firestore.Client(project=project).collection(collection).stream()]
+    return [snap.to_dict() or {} for snap in firestore.Client(project=project).collection(collection).stream()]
 
 
 def _outbox_drains(project: str, within: float = 5.0) -> bool:

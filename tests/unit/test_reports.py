@@ -25,7 +25,7 @@ from bahagia.calendar import business_date, working_days_between, yesterday
 from bahagia.report_facts import transition_facts
 from devstack import reports_seed as seed
 from reports import render, service
-from reports.figures import CountersInMemory, DocumentFigures, Filter, eq, tally_documents
+from reports.figures import Aggregate, CountersInMemory, DocumentFigures, Filter, eq, tally_documents
 from reports.model import Report, nearest_rank
 from reports.request import BadReportRequest, report_date
 from reports.service import ReportContext
@@ -94,10 +94,10 @@ def test_cloud_event_data_without_a_message_is_refused(data: object) -> None:
 
 
 def test_filters_follow_firestore_semantics() -> None:
-    docs = [{"n": 1}, {"n": True}, {"n": "1"}, {"n": None}, {}, {"n": 3}]
-    assert tally_documents(docs, service.Aggregate("submissions", (eq("n", 1),))).count == 1
-    assert tally_documents(docs, service.Aggregate("submissions", (Filter("n", "<=", 3),))).count == 2
-    assert tally_documents(docs, service.Aggregate("submissions", (Filter("n", "in", (1, "1")),))).count == 2
+    docs: list[dict[str, Any]] = [{"n": 1}, {"n": True}, {"n": "1"}, {"n": None}, {}, {"n": 3}]
+    assert tally_documents(docs, Aggregate("submissions", (eq("n", 1),))).count == 1
+    assert tally_documents(docs, Aggregate("submissions", (Filter("n", "<=", 3),))).count == 2
+    assert tally_documents(docs, Aggregate("submissions", (Filter("n", "in", (1, "1")),))).count == 2
 
 
 @given(st.lists(st.integers(min_value=0, max_value=60), max_size=80), st.sampled_from([0.5, 0.9, 0.1, 1.0]))

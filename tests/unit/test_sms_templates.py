@@ -42,7 +42,9 @@ def _worst_names() -> sms.SmsNames:
 
 
 def _all_notices() -> list[sms.Notice]:
-    subjects = [("application", "kartu-bahagia", b, None) for b in ("pendidikan", "kesehatan", "sosial")]
+    subjects: list[tuple[str, str | None, str | None, str | None]] = [
+        ("application", "kartu-bahagia", b, None) for b in ("pendidikan", "kesehatan", "sosial")
+    ]
     subjects += [("application", p, None, None) for p in catalogue().programs if p != "kartu-bahagia"]
     subjects += [("complaint", None, None, c) for c in catalogue().categories]
     notices = []
