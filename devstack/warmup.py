@@ -1,10 +1,9 @@
 """Call every function target once before the stack is reported ready, so that no citizen's request or event pays a
 cold start (imports, clients, the SMS provider's opt-out list).
 
-The functions answer two warm-up calls that change nothing (functions/warmup.py): `GET /_ah/warmup` on an HTTP target
-(a path no route of infra/topology.json reaches) and a binary CloudEvent of type `dev.bahagia.warmup` on an event
-target. Production gets the same effect from the import of each target's modules at instance start and a minimum
-number of instances (infra/locals.tf); docs/ARCHITECTURE.md, "Cold starts".
+The functions answer two warm-up calls that change nothing (functions/edge/warmup.py): `GET /_ah/warmup` on an HTTP
+target (a path no route of infra/topology.json reaches) and a binary CloudEvent of type `dev.bahagia.warmup` on an
+event target. Production: docs/ARCHITECTURE.md, "Cold starts".
 """
 
 from __future__ import annotations

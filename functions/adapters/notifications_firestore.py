@@ -2,7 +2,8 @@
 
 Collections: `notifications/{event_id}:{recipient}` (the records staff read), `sms_opt_outs/{recipient}` and
 `sms_daily_counts/{recipient}_{date}` (TTL on `expires_at`), where {recipient} is an HMAC of the number, never the
-number. The decision itself is bahagia.notifications.decide_claim; this adapter only reads and writes atomically.
+number. The decision itself is bahagia.notifications.decide_claim, and the report counts come with it (or with the
+RecordUpdate of a finished send); this adapter only reads and writes atomically.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
-from bahagia.notifications import ClaimDecision, ClaimRequest, decide_claim
-from bahagia.report_counters import notification_counts
+from bahagia.notifications import ClaimDecision, ClaimRequest, RecordUpdate, decide_claim
 
 COUNTER_TTL = dt.timedelta(days=2)
 # A create() that found the document, or an update whose document changed since it was read.
@@ -42,9 +42,8 @@ class FirestoreNotificationStore:
         opt_out_ref = self._opt_outs.document(request.recipient)
         counter_ref = self._counters.document(request.counter_id)
         for attempt in range(1, self._max_attempts + 1):
-            snapshots = {
-                snap.reference.path: snap for snap in self._client.get_all([record_ref, opt_out_ref, counter_ref])
-            }
+            read = self._client.get_all([record_ref, opt_out_ref, counter_ref])
+            snapshots = {snap.reference.path: snap for snap in read}
             record, counter = snapshots[record_ref.path], snapshots[counter_ref.path]
             before = (record.to_dict() or {}) if record.exists else None
             count = int((counter.to_dict() or {}).get("count", 0)) if counter.exists else 0
@@ -58,22 +57,19 @@ class FirestoreNotificationStore:
             if decision.create is not None:
                 written = dict(decision.create)
                 batch.create(record_ref, written)  # exists=False: a concurrent claim of the same record fails this
-                # The nightly report's counters (issue 5) move in the same commit as the record's status.
-                add_counts(batch, self._client, notification_counts(None, written))
             else:
                 assert before is not None  # an update is only decided for a record that exists
                 assert decision.update is not None
                 written = {**before, **decision.update}
-                batch.update(
-                    record_ref, decision.update, option=self._client.write_option(last_update_time=record.update_time)
-                )
-                add_counts(batch, self._client, notification_counts(before, written))
+                unchanged = self._client.write_option(last_update_time=record.update_time)
+                batch.update(record_ref, decision.update, option=unchanged)
+            # The nightly report's counters (issue 5) move in the same commit as the record's status.
+            add_counts(batch, self._client, decision.counts)
             if decision.increment_counter:
                 fields = {"count": count + 1, "updated_at": request.now, "expires_at": request.now + COUNTER_TTL}
                 if counter.exists:
-                    batch.update(
-                        counter_ref, fields, option=self._client.write_option(last_update_time=counter.update_time)
-                    )
+                    unchanged = self._client.write_option(last_update_time=counter.update_time)
+                    batch.update(counter_ref, fields, option=unchanged)
                 else:
                     batch.create(counter_ref, fields)
             try:
@@ -83,12 +79,12 @@ class FirestoreNotificationStore:
                     raise
                 continue  # another delivery wrote the record or the counter first: read again, decide again
             return dataclasses.replace(decision, record=written, version=results[0].update_time)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def finish(self, notification_id: str, update: dict[str, Any], claimed: ClaimDecision | None = None) -> None:
+    def finish(self, update: RecordUpdate, claimed: ClaimDecision | None = None) -> None:
         """Record the outcome (sent / failed) and move the report's counters with it, exactly once: from the record as
         the claim left it when nothing changed it since (one write), else from the record as it is read now."""
-        record_ref = self._notifications.document(notification_id)
+        record_ref = self._notifications.document(update.notification_id)
         before: Mapping[str, Any] | None = claimed.record if claimed is not None else None
         version = claimed.version if claimed is not None else None
         for attempt in range(1, self._max_attempts + 1):
@@ -98,9 +94,9 @@ class FirestoreNotificationStore:
                 before, version = (snapshot.to_dict() or {}) if snapshot.exists else {}, snapshot.update_time
             batch = self._client.batch()
             option = self._client.write_option(last_update_time=version) if version is not None else None
-            batch.update(record_ref, update, option=option)
+            batch.update(record_ref, update.fields, option=option)
             if before:
-                add_counts(batch, self._client, notification_counts(before, {**before, **update}))
+                add_counts(batch, self._client, update.counts(before))
             try:
                 batch.commit(retry=None)
             except _CHANGED_MEANWHILE:

@@ -20,8 +20,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from bahagia.notifications import FailureReason, PermanentSmsError, TransientSmsError
-from web.logs import get_logger
+from bahagia.notifications import FailureReason
+from logs import get_logger
+from ports import PermanentSmsError, TransientSmsError
 
 log = get_logger("bahagia.notify")
 

@@ -9,10 +9,10 @@ from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
 
 import bootstrap
+from edge.warmup import WARMUP_EVENT_TYPE
+from logs import get_logger
 from notify.events import PoisonEvent, message_id, parse_submission_event
 from notify.service import RetryLater, notify_citizen
-from warmup import WARMUP_EVENT_TYPE
-from web.logs import get_logger
 
 log = get_logger("bahagia.notify")
 

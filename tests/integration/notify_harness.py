@@ -77,7 +77,7 @@ class RecordingProxy:
                 elif action == "ListPhoneNumbersOptedOut" and proxy.opted_out:
                     status, headers, answer = 200, {"Content-Type": "text/xml"}, _opt_out_list(proxy.opted_out)
                 else:
-                    status, headers, answer = _forward(proxy.upstream + self.path, body, self.headers)
+                    status, headers, answer = _forward(proxy.upstream + self.path, body, dict(self.headers.items()))
                 with proxy._lock:
                     proxy.exchanges.append(Exchange(self.path, action, status))
                 self.send_response(status)

@@ -11,6 +11,8 @@ from google.cloud import firestore
 
 from adapters.notifications_firestore import FirestoreNotificationStore
 from bahagia import notifications as n
+from bahagia.calendar import business_date
+from ports import TransientSmsError
 
 NOW = dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)
 RECIPIENT = "r" * 64
@@ -22,7 +24,7 @@ def _request(event_id: str, cap: int = 3, now: dt.datetime = NOW) -> n.ClaimRequ
     return n.ClaimRequest(
         notification_id=notification_id,
         recipient=RECIPIENT,
-        counter_id=n.daily_counter_id(RECIPIENT, n.business_date(now)),
+        counter_id=n.daily_counter_id(RECIPIENT, business_date(now)),
         fresh=n.fresh_record(
             event_id=event_id,
             event_type="submission.received",
@@ -94,11 +96,11 @@ def test_finish_writes_once_from_the_claim_and_reads_again_when_another_delivery
     second = store.claim(_request("evt-1", now=later))
     assert second.outcome is n.ClaimOutcome.CLAIMED
     assert second.attempts == 2
-    timeout = n.TransientSmsError(n.FailureReason.PROVIDER_TIMEOUT)
-    store.finish(notification_id, n.failed_update(timeout, later), second)
+    timeout = TransientSmsError(n.FailureReason.PROVIDER_TIMEOUT)
+    store.finish(n.failed_update(notification_id, timeout, later), second)
     # Now the first delivery finishes with the version it claimed, which is no longer current: the store reads the
     # record again and moves the counters from what it finds (failed), not from what the first claim wrote (queued).
-    store.finish(notification_id, n.sent_update("m-1", later), first)
+    store.finish(n.sent_update(notification_id, "m-1", later), first)
     record = db.collection("notifications").document(notification_id).get().to_dict() or {}
     assert record["status"] == "sent"
     assert record["attempts"] == 2

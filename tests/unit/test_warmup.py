@@ -7,9 +7,9 @@ import threading
 from typing import Any
 
 import devstack.warmup
-import warmup
 from bahagia import sms
 from bahagia.catalogue import catalogue
+from edge import warmup
 from notify.service import Notifier
 from tests.fakes import FakeNotificationStore, FakeSms, FakeSubmissions
 
