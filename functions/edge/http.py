@@ -15,6 +15,7 @@ import logs
 from bahagia import errors
 from bahagia.errors import BahagiaError
 from edge.forms import MAX_BODY_BYTES, parse_body
+from edge.warmup import WARMUP_PATH
 
 log = logs.get_logger("bahagia.http")
 
@@ -98,8 +99,14 @@ def _is_unavailable(exc: BaseException) -> bool:
 Handler = Callable[..., flask.Response]
 
 
-def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
-    """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500."""
+def endpoint(
+    methods: list[str], project_id: Callable[[], str], warm: Callable[[], object] | None = None
+) -> Callable[[Handler], Handler]:
+    """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500.
+
+    `GET /_ah/warmup` (edge/warmup.py; no public route reaches it) runs `warm`, which builds what the target's first
+    request would otherwise wait for, and answers 204 without running the handler.
+    """
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -108,6 +115,10 @@ def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Han
                 request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent"), project_id()
             )
             try:
+                if request.path == WARMUP_PATH and request.method == "GET":
+                    if warm is not None:
+                        warm()
+                    return flask.Response(status=204)
                 if request.method not in methods:
                     raise errors.method_not_allowed(methods)
                 return handler(request)

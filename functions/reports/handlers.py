@@ -10,6 +10,7 @@ from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable
 
 import bootstrap
+from edge.warmup import WARMUP_EVENT_TYPE
 from reports.request import BadReportRequest, report_date
 from reports.service import build_and_publish
 
@@ -21,6 +22,9 @@ def build_nightly_report(cloud_event: CloudEvent) -> None:
     """Build and publish the report of the requested date (default yesterday, WIB). Idempotent per date."""
     from google.api_core.exceptions import GoogleAPICallError, RetryError
 
+    if cloud_event["type"] == WARMUP_EVENT_TYPE:
+        bootstrap.report_context()
+        return
     now = dt.datetime.now(dt.UTC)
     try:
         date = report_date(cloud_event.data, now)

@@ -74,11 +74,12 @@ def tf() -> dict[str, Any]:
 
 
 def _exported_targets() -> set[str]:
+    """The targets of functions/main.py's TARGETS table (read, not imported: importing would load every target)."""
     tree = ast.parse((REPO / "functions" / "main.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "TARGETS" for t in node.targets):
             return set(ast.literal_eval(node.value))
-    raise AssertionError("functions/main.py has no __all__")
+    raise AssertionError("functions/main.py has no TARGETS")
 
 
 def _topology_targets() -> set[str]:
