@@ -218,23 +218,35 @@ def bench_cpu(iterations: int) -> float:
 
 # --- 3. cold import per target --------------------------------------------------------------------------------------
 
-# What each target's first request imports and builds, and the client libraries that target cannot do without.
+# Each target's cold start as functions-framework does it (create_app: import main, then the target's module) plus
+# its warm-up call (edge/warmup.py), which builds what its first request would; against the floor: importing
+# functions_framework and the client libraries the target uses, and building those clients.
+_START = (
+    "from functions_framework import create_app; "
+    "app = create_app(target={target!r}, source='main.py', signature_type={signature!r})"
+)
+_WARM_UP = (
+    "; client = app.test_client(); "
+    "answer = client.get('/_ah/warmup') if {signature!r} == 'http' else client.post('/', data='{{}}', headers={{"
+    "'Content-Type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'w', 'ce-source': '//bench', "
+    "'ce-type': 'dev.bahagia.warmup'}}); assert answer.status_code < 300, answer.status_code"
+)
 _TARGETS: dict[str, tuple[str, str]] = {
     "submit_application": (
-        "import bootstrap; bootstrap.intake_context()",
+        "http",
         "from google.cloud import firestore, pubsub_v1; firestore.Client(project='p'); pubsub_v1.PublisherClient()",
     ),
     "send_sms_notification": (
-        "import bootstrap; bootstrap.sms_notifier()",
+        "cloudevent",
         "from google.cloud import firestore; import boto3; firestore.Client(project='p');"
         " boto3.client('sns', region_name='ap-southeast-3', endpoint_url='http://127.0.0.1:9')",
     ),
     "staff_api": (
-        "import bootstrap; bootstrap.staff_context()",
+        "http",
         "from google.cloud import firestore, pubsub_v1; firestore.Client(project='p'); pubsub_v1.PublisherClient()",
     ),
     "build_nightly_report": (
-        "import bootstrap; bootstrap.report_context()",
+        "cloudevent",
         "from google.cloud import firestore, storage; firestore.Client(project='p');"
         " storage.Client(project='p', client_options={'api_endpoint': 'http://127.0.0.1:9'},"
         " credentials=__import__('google.auth.credentials').auth.credentials.AnonymousCredentials())",
@@ -261,18 +273,22 @@ def _seconds(statement: str) -> float:
 
 
 def bench_imports(rounds: int) -> dict[str, float]:
-    print(f"\n== cold start per target: import main + what the first request builds ({rounds} rounds; {machine()})")
+    print("\n== cold start per target: functions-framework's start (import main and the target), then also the")
+    print(f"   warm-up call (what the first request needs), against the client-library floor ({rounds} rounds)")
+    print(f"   {machine()}")
     ratios = {}
-    for target, (first_request, floor) in _TARGETS.items():
-        ours, libs = [], []
+    for target, (signature, floor) in _TARGETS.items():
+        started, warmed, libs = [], [], []
         for _ in range(rounds):
             # Alternate, as everywhere here.
-            ours.append(_seconds(f"import functions_framework, main; {first_request}"))
+            started.append(_seconds(_START.format(target=target, signature=signature)))
+            warmed.append(_seconds((_START + _WARM_UP).format(target=target, signature=signature)))
             libs.append(_seconds(f"import functions_framework; {floor}"))
-        ratios[target] = median(ours) / median(libs)
+        ratios[target] = median(started) / median(libs)
         print(
-            f"   {target:22} ours {1000 * median(ours):5.0f} ms   floor {1000 * median(libs):5.0f} ms   "
-            f"ratio {ratios[target]:.2f} (goal <= 1.2)"
+            f"   {target:22} start {1000 * median(started):5.0f} ms  + warm-up {1000 * median(warmed):5.0f} ms  "
+            f"floor {1000 * median(libs):5.0f} ms   ratio start/floor {ratios[target]:.2f} (goal <= 1.2), "
+            f"with warm-up {median(warmed) / median(libs):.2f}"
         )
     return ratios
 

@@ -21,7 +21,11 @@ log = get_logger("bahagia.notify")
 def send_sms_notification(cloud_event: CloudEvent) -> None:
     """Send the SMS a submission event calls for. 2xx acknowledges; 503 asks for a retry; 422 marks poison."""
     if cloud_event["type"] == WARMUP_EVENT_TYPE:
-        bootstrap.sms_notifier().provider.warm()
+        try:
+            bootstrap.sms_notifier().provider.warm()
+        except Exception:
+            # Best effort: the first SMS loads what is missing, or is retried by Pub/Sub if the provider is down.
+            log.warning("sms warm-up incomplete", exc_info=True)
         return
     try:
         event = parse_submission_event(cloud_event.data)
