@@ -9,7 +9,10 @@ from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
 from google.cloud import firestore
 
+from adapters import firestore_wire
 from adapters.reports_firestore import add_counts
+from bahagia import report_counters
+from bahagia.report_counters import Counts
 from ports import CommitConflict, NewSubmission
 
 SUBMISSIONS = "submissions"
@@ -28,6 +31,7 @@ class FirestoreSubmissionStore:
     def __init__(self, client: firestore.Client, timeout: float) -> None:
         self._db = client
         self._timeout = timeout
+        self._wire = firestore_wire.supported(client)
         # Reads are safe to retry; keep the total under the request's own budget so a frozen backend gives a 503.
         self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
 
@@ -40,30 +44,46 @@ class FirestoreSubmissionStore:
         return snapshot.to_dict() if snapshot.exists else None
 
     def commit_new_submission(self, new: NewSubmission) -> None:
-        """One atomic batch of create()s: the submission, its markers and its outbox entry, or nothing."""
+        """One atomic commit of create()s: the submission, its markers and its outbox entry, or nothing."""
         code = new.document["tracking_code"]
         idempotency, dedup_key = new.idempotency, new.dedup_key
-        batch = self._db.batch()
-        batch.create(self._db.collection(SUBMISSIONS).document(code), new.document)
-        # The nightly report's counters, in the same commit: a batch that fails (duplicate, replay) counts nothing.
-        add_counts(batch, self._db, new.counts)
-        batch.create(
-            self._db.collection(OUTBOX).document(new.outbox_event["event_id"]),
-            {"event": new.outbox_event, "created_at": new.now, "tracking_code": code},
+        creates: list[tuple[str, str, dict[str, Any]]] = [(SUBMISSIONS, code, new.document)]
+        creates.append(
+            (
+                OUTBOX,
+                new.outbox_event["event_id"],
+                {"event": new.outbox_event, "created_at": new.now, "tracking_code": code},
+            )
         )
         if idempotency is not None:
-            batch.create(self._db.collection(IDEMPOTENCY).document(idempotency[0]), idempotency[1])
+            creates.append((IDEMPOTENCY, idempotency[0], idempotency[1]))
         if dedup_key is not None:
-            batch.create(
-                self._db.collection(OPEN_APPLICATIONS).document(dedup_key),
-                {"tracking_code": code, "created_at": new.now},
-            )
+            creates.append((OPEN_APPLICATIONS, dedup_key, {"tracking_code": code, "created_at": new.now}))
         try:
             # No automatic retry: a create() that succeeded but whose answer was lost would fail on retry, and the
-            # service decides what that means (see intake.service).
-            batch.commit(timeout=self._timeout, retry=None)
+            # service decides what that means (see intake.service). The nightly report's counters go in the same
+            # commit: a commit that fails (duplicate, replay) counts nothing.
+            if self._wire:
+                self._commit_as_protobuf(creates, new.counts)
+            else:
+                batch = self._db.batch()
+                for collection, doc_id, data in creates:
+                    batch.create(self._db.collection(collection).document(doc_id), data)
+                add_counts(batch, self._db, new.counts)
+                batch.commit(timeout=self._timeout, retry=None)
         except (gexc.AlreadyExists, gexc.Conflict):
             raise CommitConflict(self._which_conflict(code, idempotency, dedup_key)) from None
+
+    def _commit_as_protobuf(self, creates: list[tuple[str, str, dict[str, Any]]], counts: Counts) -> None:
+        """The same writes as the WriteBatch above, built without the library's per-field wrappers (firestore_wire)."""
+        writes = firestore_wire.Writes(self._db)
+        for collection, doc_id, data in creates:
+            writes.create(f"{collection}/{doc_id}", data)
+        for doc_id, fields in counts.items():
+            deltas = {name: delta for name, delta in fields.items() if delta}
+            if deltas:
+                writes.increment(f"{report_counters.COLLECTION}/{doc_id}", deltas)
+        writes.commit(self._timeout)
 
     def _which_conflict(self, code: str, idempotency: tuple[str, dict[str, Any]] | None, dedup_key: str | None) -> str:
         refs = {"submission": self._db.collection(SUBMISSIONS).document(code)}
