@@ -133,6 +133,15 @@ def bench_throughput(requests: int, concurrencies: list[int], rounds: int) -> di
                 f"   ratio ours/bare: {ratio:.2f} (goal >= 0.8, aim 0.9); per round: "
                 + ", ".join(f"{r:.2f}" for r in per_round)
             )
+            parts = ("function", "firestore", "pubsub", "client")
+            cpu = {
+                name: median([sum(r.cpu_ms_per_request(p) for p in parts) for r in runs])
+                for name, runs in results.items()
+            }
+            print(
+                f"   CPU per request, all processes: ours {cpu['ours']:.2f} ms, bare {cpu['bare']:.2f} ms: "
+                f"bare/ours {cpu['bare'] / cpu['ours']:.2f} (the throughput ratio a CPU-bound machine would give)"
+            )
     finally:
         supervisor.stop()
         emulators.stop()

@@ -259,6 +259,12 @@ def main() -> int:
             print(
                 f"   ratio ours/bare: {ratio:.2f} (goal >= 0.5); per round: " + ", ".join(f"{r:.2f}" for r in per_round)
             )
+            parts = ("function", "firestore", "pubsub", "moto", "client")
+            cpu = {name: median([sum(r.cpu_ms(p) for p in parts) for r in rounds]) for name, rounds in results.items()}
+            print(
+                f"   CPU per event, all processes: ours {cpu['ours']:.2f} ms, bare {cpu['bare']:.2f} ms: "
+                f"bare/ours {cpu['bare'] / cpu['ours']:.2f}"
+            )
     finally:
         supervisor.stop()
         emulators.stop()
