@@ -47,18 +47,20 @@ class FirestoreSubmissionStore:
         """One atomic commit of create()s: the submission, its markers and its outbox entry, or nothing."""
         code = new.document["tracking_code"]
         idempotency, dedup_key = new.idempotency, new.dedup_key
-        creates: list[tuple[str, str, dict[str, Any]]] = [(SUBMISSIONS, code, new.document)]
-        creates.append(
+        db = self._db
+        creates: list[tuple[Any, dict[str, Any]]] = [
+            (db.collection(SUBMISSIONS).document(code), new.document),
             (
-                OUTBOX,
-                new.outbox_event["event_id"],
+                db.collection(OUTBOX).document(new.outbox_event["event_id"]),
                 {"event": new.outbox_event, "created_at": new.now, "tracking_code": code},
-            )
-        )
+            ),
+        ]
         if idempotency is not None:
-            creates.append((IDEMPOTENCY, idempotency[0], idempotency[1]))
+            creates.append((db.collection(IDEMPOTENCY).document(idempotency[0]), idempotency[1]))
         if dedup_key is not None:
-            creates.append((OPEN_APPLICATIONS, dedup_key, {"tracking_code": code, "created_at": new.now}))
+            creates.append(
+                (db.collection(OPEN_APPLICATIONS).document(dedup_key), {"tracking_code": code, "created_at": new.now})
+            )
         try:
             # No automatic retry: a create() that succeeded but whose answer was lost would fail on retry, and the
             # service decides what that means (see intake.service). The nightly report's counters go in the same
@@ -67,18 +69,18 @@ class FirestoreSubmissionStore:
                 self._commit_as_protobuf(creates, new.counts)
             else:
                 batch = self._db.batch()
-                for collection, doc_id, data in creates:
-                    batch.create(self._db.collection(collection).document(doc_id), data)
+                for reference, data in creates:
+                    batch.create(reference, data)
                 add_counts(batch, self._db, new.counts)
                 batch.commit(timeout=self._timeout, retry=None)
         except (gexc.AlreadyExists, gexc.Conflict):
             raise CommitConflict(self._which_conflict(code, idempotency, dedup_key)) from None
 
-    def _commit_as_protobuf(self, creates: list[tuple[str, str, dict[str, Any]]], counts: Counts) -> None:
+    def _commit_as_protobuf(self, creates: list[tuple[Any, dict[str, Any]]], counts: Counts) -> None:
         """The same writes as the WriteBatch above, built without the library's per-field wrappers (firestore_wire)."""
         writes = firestore_wire.Writes(self._db)
-        for collection, doc_id, data in creates:
-            writes.create(f"{collection}/{doc_id}", data)
+        for reference, data in creates:
+            writes.create(reference.path, data)
         for doc_id, fields in counts.items():
             deltas = {name: delta for name, delta in fields.items() if delta}
             if deltas:
