@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -47,12 +48,20 @@ def _certificate(key: rsa.RSAPrivateKey, valid_days: int) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+@functools.cache
+def _shared_key() -> rsa.RSAPrivateKey:
+    # RSA key generation takes ~0.1 s; one key serves every test that does not need a second signer.
+    return new_key()
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @dataclass
 class SnsSigner:
     valid_days: int = 30
-    key: rsa.RSAPrivateKey = field(
-        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    )
+    key: rsa.RSAPrivateKey = field(default_factory=_shared_key)
     fetched: list[str] = field(default_factory=list)
 
     @property

@@ -16,7 +16,7 @@ from inbound.signatures import (
     signing_cert_url_region,
     verify_gateway_signature,
 )
-from tests.sns_signing import CERT_URL, INBOUND_TOPIC, RECEIPTS_TOPIC, SnsSigner, two_way_sms
+from tests.sns_signing import CERT_URL, INBOUND_TOPIC, RECEIPTS_TOPIC, SnsSigner, new_key, two_way_sms
 
 OTHER_TOPIC = "arn:aws:sns:ap-southeast-3:999999999999:someone-elses-topic"
 
@@ -58,7 +58,7 @@ def test_any_change_to_a_signed_field_is_refused(signer: SnsSigner, field: str) 
 
 
 def test_a_signature_by_another_key_is_refused(signer: SnsSigner) -> None:
-    forged = SnsSigner().notification(two_way_sms("+6281234567890", "STOP"))
+    forged = SnsSigner(key=new_key()).notification(two_way_sms("+6281234567890", "STOP"))
     with pytest.raises(SignatureError) as raised:
         verifier_for(signer).verify(forged)
     assert raised.value.reason == "bad_signature"
