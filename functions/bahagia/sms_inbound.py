@@ -135,9 +135,9 @@ class ReplyPlan:
     """What the service does for one inbound text (after its audit record is claimed)."""
 
     command: Command
-    reply: Reply | None
-    text: str | None
-    event_id: str | None
+    reply: Reply
+    text: str
+    event_id: str
     """Names the notifications record of the reply: per message for answers, per number and day for help."""
     tracking_code: str | None = None
     submission_status: str | None = None
@@ -212,7 +212,7 @@ def audit_record(
         "sender_key": sender_key,
         "known_sender": known_sender,
         "command": plan.command.value,
-        "reply": plan.reply.value if plan.reply else None,
+        "reply": plan.reply.value,
         "tracking_code": plan.tracking_code,
         "body": inbound.text[:BODY_MAX_CHARS] if known_sender else None,
         "body_length": len(inbound.text),
