@@ -20,9 +20,10 @@ QUERIES = [
 
 
 class FirestorePublicComplaints:
-    def __init__(self, client: firestore.Client, timeout: float) -> None:
+    def __init__(self, client: firestore.Client, timeout: float, page_size: int = PAGE_SIZE) -> None:
         self._client = client
         self._timeout = timeout
+        self._page_size = page_size
 
     def get(self, code: str) -> Mapping[str, Any] | None:
         snapshot = self._client.collection(SUBMISSIONS).document(code).get(timeout=self._timeout)
@@ -35,13 +36,13 @@ class FirestorePublicComplaints:
             .where(filter=FieldFilter("submitted_at", ">=", start))
             .where(filter=FieldFilter("submitted_at", "<", end))
             .order_by("submitted_at", direction=firestore.Query.DESCENDING)
-            .limit(PAGE_SIZE)
+            .limit(self._page_size)
         )
         last = None
         while True:
             page = list((query.start_after(last) if last is not None else query).stream(timeout=self._timeout))
             for snapshot in page:
                 yield snapshot.to_dict() or {}
-            if len(page) < PAGE_SIZE:
+            if len(page) < self._page_size:
                 return
             last = page[-1]
