@@ -13,6 +13,12 @@ from typing import Any, Protocol
 from bahagia import errors, open311
 from bahagia.catalogue import Catalogue
 
+DISCOVERY_CHANGESET = "2026-12-02T00:00:00+07:00"
+"""When the services or their definitions last changed (Service Discovery: clients refresh cached data on a change).
+Bump it with any change of the complaint categories or of the attributes in bahagia.open311."""
+CONTACT = "Call Center Bahagia, Pemerintah Kota Jambi: {base}/pengaduan.html"
+KEY_SERVICE = "Kunci API (api_key) untuk mengirim laporan diberikan Diskominfo Kota Jambi kepada mitra aplikasi."
+
 MAX_SCANNED = 3000
 """Documents one GET requests may read while skipping what is not public, whatever the filters."""
 
@@ -36,6 +42,11 @@ class Open311Context:
     endpoint_url: str
     status_page_url: str
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+
+def discovery(ctx: Open311Context) -> dict[str, Any]:
+    base = ctx.endpoint_url.removesuffix("/open311/v2")
+    return open311.discovery(ctx.endpoint_url, DISCOVERY_CHANGESET, CONTACT.format(base=base), KEY_SERVICE)
 
 
 def check_api_key(ctx: Open311Context, api_key: str | None) -> None:
