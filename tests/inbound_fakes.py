@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia.sms_inbound import DeliveryReceipt, receipt_update
+from bahagia import report_counters
+from bahagia.notifications import RecordUpdate
 from tests.fakes import FakeNotificationStore
 
 
@@ -30,12 +31,15 @@ class FakeInboundStore:
     def opt_in(self, recipient: str) -> None:
         self.notifications.opt_outs.pop(recipient, None)
 
-    def apply_receipt(self, provider: str, message_id: str, receipt: DeliveryReceipt, now: dt.datetime) -> str:
-        for record in self.notifications.records.values():
+    def apply_receipt(
+        self, provider: str, message_id: str, decide: Callable[[str, Mapping[str, Any]], RecordUpdate | None]
+    ) -> str:
+        for notification_id, record in self.notifications.records.items():
             if record.get("provider_message_id") == message_id and record.get("provider") == provider:
-                update = receipt_update(record, receipt, now)
+                update = decide(notification_id, dict(record))
                 if update is None:
                     return "unchanged"
-                record.update(update)
+                report_counters.merge(self.notifications.report_counts, update.counts(dict(record)))
+                record.update(update.fields)
                 return "updated"
         return "unknown"

@@ -3,12 +3,13 @@
 `sms_inbound/{message key}`: one audit document per inbound text (create() once, so a redelivery is recognised);
 `notifications` and `sms_opt_outs` are the notifier's collections (adapters/notifications_firestore.py): the history
 of a number is "we have an SMS record for its key", and a receipt moves a record's status with the report counters
-in the same transaction, as every other status change of a record does.
+in the same transaction, as every other status change of a record does (the counts come with the service's
+RecordUpdate).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -16,8 +17,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from adapters.reports_firestore import add_counts
-from bahagia.report_counters import notification_counts
-from bahagia.sms_inbound import AUDIT_COLLECTION, DeliveryReceipt, receipt_update
+from bahagia.notifications import RecordUpdate
+from bahagia.sms_inbound import AUDIT_COLLECTION
 
 NOTIFICATIONS = "notifications"
 OPT_OUTS = "sms_opt_outs"
@@ -53,7 +54,9 @@ class FirestoreInboundStore:
     def opt_in(self, recipient: str) -> None:
         self._client.collection(OPT_OUTS).document(recipient).delete(timeout=self._timeout)
 
-    def apply_receipt(self, provider: str, message_id: str, receipt: DeliveryReceipt, now: dt.datetime) -> str:
+    def apply_receipt(
+        self, provider: str, message_id: str, decide: Callable[[str, Mapping[str, Any]], RecordUpdate | None]
+    ) -> str:
         query = (
             self._client.collection(NOTIFICATIONS)
             .where(filter=FieldFilter("provider_message_id", "==", message_id))
@@ -71,11 +74,11 @@ class FirestoreInboundStore:
             for ref in refs:
                 snapshot = ref.get(transaction=transaction)
                 before = snapshot.to_dict() or {}
-                update = receipt_update(before, receipt, now)
+                update = decide(ref.id, before)
                 if update is None:
                     continue
-                transaction.update(ref, update)
-                add_counts(transaction, self._client, notification_counts(before, {**before, **update}))
+                transaction.update(ref, update.fields)
+                add_counts(transaction, self._client, update.counts(before))
                 result = "updated"
             return result
 

@@ -1,4 +1,4 @@
-"""Fetchers of SNS signing certificates for inbound.signatures.CertificateCache.
+"""Fetchers of SNS signing certificates for edge.sms_signatures.CertificateCache.
 
 Production: a plain HTTPS GET of the SigningCertURL (already checked to be `https://sns.<region>.amazonaws.com/
 SimpleNotificationService-*.pem`), TLS-verified by httpx, no redirects, a size cap.

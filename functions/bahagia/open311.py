@@ -23,23 +23,24 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bahagia import lifecycle
+from bahagia.calendar import WIB
 from bahagia.catalogue import Catalogue
 from bahagia.codes import format_tracking_code, normalize_tracking_code
+from bahagia.errors import BahagiaError
 from bahagia.wilayah import wilayah
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION_ID = "jambikota.go.id"
 CHANNEL = "open311"
+"""The submission's `channel` (bahagia.channels): set by the open311 target, never taken from the body."""
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 MAX_SPAN = dt.timedelta(days=90)
 MAX_RESULTS = 1000
 PUBLIC_COORDINATE_DECIMALS = 3
-WIB = ZoneInfo("Asia/Jakarta")
 
 Locator = Callable[[float, float], tuple[str, str] | None]
 """(lat, long) -> (kecamatan code, kelurahan code), or None outside Kota Jambi."""
@@ -48,18 +49,16 @@ Locator = Callable[[float, float], tuple[str, str] | None]
 # --- errors --------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Open311Error(Exception):
-    """The spec's error response: HTTP 404 unknown resource, 403 api_key, 400 anything else; one entry per problem."""
+class Open311Error(BahagiaError):
+    """The spec's error response: HTTP 404 unknown resource, 403 api_key, 400 anything else; one entry per problem.
+    A BahagiaError, so the HTTP edge's error boundary handles it like every other client error."""
 
-    status: int
-    descriptions: list[str] = field(default_factory=list)
+    def __init__(self, status: int, descriptions: list[str]) -> None:
+        super().__init__("open311", descriptions[0] if descriptions else "", status)
+        self.descriptions = descriptions
 
     def payload(self) -> list[dict[str, Any]]:
         return [{"code": self.status, "description": text} for text in self.descriptions]
-
-    def __str__(self) -> str:  # never the request's content
-        return f"{self.status} open311 error"
 
 
 def not_found(what: str = "Data") -> Open311Error:
@@ -350,8 +349,9 @@ def _number(name: str, value: str, problems: list[str]) -> float | None:
 
 
 def complaint_from_post(form: Mapping[str, str], catalogue: Catalogue, locate: Locator) -> dict[str, Any]:
-    """The body intake validates, from the POST arguments (first value of each). Raises Open311Error for what only
-    Open311 can get wrong (service_code, location arguments); everything else is intake's validation."""
+    """The body intake validates, from the POST arguments (first value of each), the same body POST /v1/complaints
+    takes. Raises Open311Error for what only Open311 can get wrong (service_code, location arguments); everything
+    else is intake's validation."""
 
     def value(name: str) -> str | None:
         raw = form.get(name)
@@ -395,7 +395,7 @@ def complaint_from_post(form: Mapping[str, str], catalogue: Catalogue, locate: L
         location["kelurahan"] = chosen_kelurahan
     elif chosen_kecamatan is not None and not str(location.get("kelurahan", "")).startswith(chosen_kecamatan + "."):
         location.pop("kelurahan", None)
-    body: dict[str, Any] = {"category": service_code, "location": location, "channel": CHANNEL}
+    body: dict[str, Any] = {"category": service_code, "location": location}
     description = value("description")
     if description is not None:
         body["description"] = description

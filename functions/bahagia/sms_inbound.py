@@ -29,8 +29,9 @@ from enum import StrEnum
 from typing import Any
 
 from bahagia import sms
+from bahagia.calendar import business_date
 from bahagia.codes import format_tracking_code, keyed_digest, normalize_tracking_code
-from bahagia.notifications import NotificationStatus, business_date
+from bahagia.notifications import NotificationStatus, RecordUpdate
 
 AUDIT_COLLECTION = "sms_inbound"
 BODY_MAX_CHARS = 480
@@ -288,9 +289,12 @@ def receipt_from_gateway(body: Mapping[str, Any]) -> DeliveryReceipt:
     return DeliveryReceipt("http", message_id, outcome, None if outcome is DeliveryOutcome.DELIVERED else clean_reason)
 
 
-def receipt_update(record: Mapping[str, Any], receipt: DeliveryReceipt, now: dt.datetime) -> dict[str, Any] | None:
-    """What a receipt changes on a `notifications` record, or None. Only a `sent` record moves, once: a receipt
-    repeated, arriving late after another final one, or for a record that never left, changes nothing.
+def receipt_update(
+    notification_id: str, record: Mapping[str, Any], receipt: DeliveryReceipt, now: dt.datetime
+) -> RecordUpdate | None:
+    """What a receipt changes on a `notifications` record (with its report counts), or None. Only a `sent` record
+    moves, once: a receipt repeated, arriving late after another final one, or for a record that never left, changes
+    nothing.
 
     A failed delivery is stored as `undelivered`, not `failed`: `failed` already means that the provider never took
     the message (with `retryable` and a `failure_reason` of ours), and the report counts the two apart."""
@@ -299,9 +303,5 @@ def receipt_update(record: Mapping[str, Any], receipt: DeliveryReceipt, now: dt.
     status = (
         NotificationStatus.DELIVERED if receipt.outcome is DeliveryOutcome.DELIVERED else NotificationStatus.UNDELIVERED
     )
-    return {
-        "status": status.value,
-        "delivery_reason": receipt.reason,
-        "delivery_reported_at": now,
-        "updated_at": now,
-    }
+    fields = {"status": status.value, "delivery_reason": receipt.reason, "delivery_reported_at": now, "updated_at": now}
+    return RecordUpdate(notification_id, fields)

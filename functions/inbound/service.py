@@ -1,6 +1,6 @@
 """The sms_webhook use cases: answer one inbound text, record one delivery receipt.
 
-The entry point (handlers.py) verifies the caller first (inbound.signatures): nothing reaches this module unsigned.
+The entry point (handlers.py) verifies the caller first (edge.sms_signatures): nothing reaches this module unsigned.
 It maps RetryLater to 503, which both SNS (HTTP delivery policy) and the gateway treat as "deliver again later".
 
 Exactly once, as for receipts: the reply's `notifications` record is claimed before the provider is called
@@ -14,35 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
 
 from bahagia import notifications as n
 from bahagia import sms_inbound as si
+from bahagia.calendar import business_date
+from ports import InboundStore, NotificationStore, PermanentSmsError, SmsProvider, SubmissionLookup, TransientSmsError
 
 
 class RetryLater(Exception):
     """Nothing was sent that should not have been; let the provider deliver again. Text: a reason code only."""
-
-
-class InboundStore(Protocol):
-    def create_audit(self, key: str, record: dict[str, Any]) -> bool:
-        """Create `sms_inbound/{key}`; False when it exists (a redelivery)."""
-        ...
-
-    def finish_audit(self, key: str, update: dict[str, Any]) -> None: ...
-
-    def has_history(self, recipient: str) -> bool:
-        """Whether we have an SMS record for this number (its HMAC): the number is known to us."""
-        ...
-
-    def opt_in(self, recipient: str) -> None:
-        """Remove the number from `sms_opt_outs`."""
-        ...
-
-    def apply_receipt(self, provider: str, message_id: str, receipt: si.DeliveryReceipt, now: dt.datetime) -> str:
-        """Update the record sent with this provider message id, with its report counters, atomically.
-        Returns `updated`, `unchanged` or `unknown`."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -50,9 +30,9 @@ class Responder:
     """Everything the service needs, wired by bootstrap."""
 
     store: InboundStore
-    notifications: n.NotificationStore
-    submissions: n.SubmissionLookup
-    provider: n.SmsProvider
+    notifications: NotificationStore
+    submissions: SubmissionLookup
+    provider: SmsProvider
     status_url: str
     secret: bytes
     daily_cap: int
@@ -152,7 +132,7 @@ def _claim(responder: Responder, plan: si.ReplyPlan, recipient: str, now: dt.dat
         n.ClaimRequest(
             notification_id=notification_id,
             recipient=recipient,
-            counter_id=n.daily_counter_id(recipient, n.business_date(now)),
+            counter_id=n.daily_counter_id(recipient, business_date(now)),
             fresh=fresh,
             now=now,
             lease_until=lease_until,
@@ -168,13 +148,13 @@ def _send_claimed(responder: Responder, plan: si.ReplyPlan, number: str, recipie
     notification_id = n.notification_id(plan.event_id, recipient)
     try:
         message_id = responder.provider.send(number, plan.text)
-    except n.TransientSmsError as error:
-        responder.notifications.finish(notification_id, n.failed_update(error, now))
+    except TransientSmsError as error:
+        responder.notifications.finish(n.failed_update(notification_id, error, now))
         raise RetryLater(error.reason.value) from None
-    except n.PermanentSmsError as error:
-        responder.notifications.finish(notification_id, n.failed_update(error, now))
+    except PermanentSmsError as error:
+        responder.notifications.finish(n.failed_update(notification_id, error, now))
         return Outcome.REPLY_FAILED
-    responder.notifications.finish(notification_id, n.sent_update(message_id, now))
+    responder.notifications.finish(n.sent_update(notification_id, message_id, now))
     return Outcome.REPLIED
 
 
@@ -182,4 +162,8 @@ def record_receipt(responder: Responder, receipt: si.DeliveryReceipt, now: dt.da
     """Move the record of a sent SMS to delivered / undelivered (once); `unknown` for an id we never sent."""
     if receipt.outcome is si.DeliveryOutcome.PENDING:
         return "pending"
-    return responder.store.apply_receipt(receipt.provider, receipt.message_id, receipt, now)
+    return responder.store.apply_receipt(
+        receipt.provider,
+        receipt.message_id,
+        lambda notification_id, record: si.receipt_update(notification_id, record, receipt, now),
+    )

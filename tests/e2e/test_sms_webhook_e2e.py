@@ -16,7 +16,7 @@ import pytest
 from google.cloud import firestore
 
 from bahagia import codes
-from inbound.signatures import SIGNATURE_HEADER, gateway_signature
+from edge.sms_signatures import SIGNATURE_HEADER, gateway_signature
 from tests import samples
 from tests.sns_signing import SnsSigner, sms_event, two_way_sms
 

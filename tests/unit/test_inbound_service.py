@@ -11,6 +11,7 @@ from bahagia import notifications as n
 from bahagia.codes import format_tracking_code, new_tracking_code
 from bahagia.sms_inbound import Command, DeliveryOutcome, DeliveryReceipt, InboundSms, Reply
 from inbound.service import Outcome, Responder, RetryLater, answer_text, record_receipt
+from ports import TransientSmsError
 from tests.fakes import FakeNotificationStore, FakeSms, FakeSubmissions
 from tests.inbound_fakes import FakeInboundStore
 
@@ -137,7 +138,7 @@ def test_replies_count_towards_the_daily_cap() -> None:
 
 def test_a_transient_provider_failure_asks_for_redelivery_and_then_sends_once() -> None:
     world = World()
-    world.sms.failures.append(n.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE, "503"))
+    world.sms.failures.append(TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE, "503"))
     with pytest.raises(RetryLater):
         world.text(f"STATUS {CODE}", message_id="m-9")
     assert world.sms.sent == []

@@ -189,7 +189,6 @@ def test_a_post_becomes_a_complaint_body_with_the_place_from_the_point() -> None
     body = open311.complaint_from_post(form, catalogue(), _locate)
     assert body == {
         "category": "infrastruktur",
-        "channel": "open311",
         "description": "Jalan berlubang membahayakan pengendara.",
         "location": {
             "lat": INSIDE[0],

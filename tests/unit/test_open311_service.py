@@ -12,6 +12,7 @@ import pytest
 from bahagia import errors, open311
 from bahagia.catalogue import catalogue
 from intake import service as intake
+from intake.handlers import accept
 from open311 import service
 from open311.locator import kelurahan_locator
 from settings import Settings
@@ -66,7 +67,7 @@ def ctx() -> service.Open311Context:
     return service.Open311Context(
         catalogue=catalogue(),
         reader=FakeReader(intake_ctx.store),  # type: ignore[arg-type]
-        submit=lambda body, key: intake.submit(intake_ctx, "complaint", body, key),
+        submit=lambda body, key: accept(intake_ctx, "complaint", body, key, open311.CHANNEL),
         api_keys=(KEY, "another-partner-key"),
         locate=kelurahan_locator(),
         endpoint_url="https://bahagia.jambikota.go.id/open311/v2",

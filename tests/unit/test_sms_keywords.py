@@ -237,12 +237,22 @@ def test_bodies_that_are_not_receipts_are_refused(body: dict[str, Any]) -> None:
 def test_a_receipt_moves_a_sent_record_once_and_nothing_else() -> None:
     delivered = receipt_from_aws_event(sms_event("m-1"))
     failed = receipt_from_aws_event(sms_event("m-1", "TEXT_BLOCKED"))
-    update = receipt_update({"status": "sent"}, failed, NOW)
+    record = {"status": "sent", "segments": 1, "business_date": "2026-12-02", "tracking_code": "ABCDEFGH2"}
+    update = receipt_update("e:r", record, failed, NOW)
     assert update is not None
-    assert update["status"] == "undelivered"
-    assert update["delivery_reason"] == "blocked"
-    assert receipt_update({"status": "sent"}, delivered, NOW)["status"] == "delivered"  # type: ignore[index]
+    assert update.notification_id == "e:r"
+    assert update.fields["status"] == "undelivered"
+    assert update.fields["delivery_reason"] == "blocked"
+    # The report's counters: one record and its segment leave `sent` for `undelivered`.
+    [counts] = update.counts(record).values()
+    assert counts == {
+        "sms__sent": -1,
+        "sms__segments__sent": -1,
+        "sms__undelivered": 1,
+        "sms__segments__undelivered": 1,
+    }
+    assert receipt_update("e:r", record, delivered, NOW).fields["status"] == "delivered"  # type: ignore[union-attr]
     for status in ("delivered", "undelivered", "failed", "queued"):
-        assert receipt_update({"status": status}, delivered, NOW) is None
+        assert receipt_update("e:r", {**record, "status": status}, delivered, NOW) is None
     pending = receipt_from_aws_event(sms_event("m-1", "TEXT_PENDING", False))
-    assert receipt_update({"status": "sent"}, pending, NOW) is None
+    assert receipt_update("e:r", record, pending, NOW) is None

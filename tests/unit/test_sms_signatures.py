@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inbound.signatures import (
+from edge.sms_signatures import (
     CertificateCache,
     SignatureError,
     SnsVerifier,
