@@ -12,7 +12,7 @@ from google.cloud import firestore
 from adapters.inbound_firestore import FirestoreInboundStore
 from adapters.open311_firestore import FirestorePublicComplaints
 from bahagia import report_counters
-from bahagia.sms_inbound import DeliveryOutcome, DeliveryReceipt
+from bahagia.sms_inbound import DeliveryOutcome, DeliveryReceipt, receipt_update
 
 NOW = dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.UTC)
 
@@ -59,10 +59,14 @@ def test_a_receipt_moves_the_record_and_the_counters_in_one_commit_once(db: fire
     db.collection("notifications").document("e:r").set(record)
     store = FirestoreInboundStore(db, 5.0)
     delivered = DeliveryReceipt("sns", "m-1", DeliveryOutcome.DELIVERED, None)
-    assert store.apply_receipt("sns", "m-1", delivered, NOW) == "updated"
-    assert store.apply_receipt("sns", "m-1", delivered, NOW) == "unchanged"
-    assert store.apply_receipt("http", "m-1", delivered, NOW) == "unknown"
-    assert store.apply_receipt("sns", "m-404", delivered, NOW) == "unknown"
+
+    def decide(notification_id: str, before: Any) -> Any:
+        return receipt_update(notification_id, before, delivered, NOW)
+
+    assert store.apply_receipt("sns", "m-1", decide) == "updated"
+    assert store.apply_receipt("sns", "m-1", decide) == "unchanged"
+    assert store.apply_receipt("http", "m-1", decide) == "unknown"
+    assert store.apply_receipt("sns", "m-404", decide) == "unknown"
     stored = db.collection("notifications").document("e:r").get().to_dict() or {}
     assert stored["status"] == "delivered"
     # The record was counted as sent when it was sent (not here): the receipt moves one record and its segment.
