@@ -1,4 +1,4 @@
-"""The open311 use cases. Posting goes through the one intake path (intake.service.submit: validation, idempotency,
+"""The open311 use cases. Posting goes through the one intake path (intake.handlers.accept: validation, idempotency,
 the atomic commit with outbox and report counters, the event that sends the receipt SMS); reading uses the public
 view of bahagia.open311, which never shows pungli, confidential complaints or personal data."""
 
@@ -36,7 +36,7 @@ class Open311Context:
     catalogue: Catalogue
     reader: PublicComplaintReader
     submit: Callable[[dict[str, Any], str | None], Any]
-    """intake.service.submit bound to the intake context: (complaint body, idempotency key) -> Accepted."""
+    """intake.handlers.accept bound to the intake context and channel open311: (complaint body, key) -> Accepted."""
     api_keys: tuple[str, ...]
     locate: Callable[[float, float], tuple[str, str] | None]
     endpoint_url: str
