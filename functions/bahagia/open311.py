@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -443,7 +442,9 @@ XML_ITEMS = {
 """The spec's element name for each member of a list (Spark convention, read backwards)."""
 
 
-def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
+def _xml_value(parent: Any, name: str, value: Any) -> None:
+    import xml.etree.ElementTree as ET
+
     element = ET.SubElement(parent, name)
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -459,6 +460,9 @@ def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
 
 def to_xml(root: str, payload: Mapping[str, Any] | Sequence[Any]) -> bytes:
     """`payload` as the spec's XML: a list becomes `<root><item>...</item></root>`, a mapping its elements."""
+    # Imported here: only the open311 target writes XML, and every target imports this module through main.py.
+    import xml.etree.ElementTree as ET
+
     element = ET.Element(root)
     items: Iterable[tuple[str, Any]] = (
         payload.items() if isinstance(payload, Mapping) else ((XML_ITEMS[root], item) for item in payload)

@@ -126,9 +126,17 @@ def test_stop_through_the_signed_gateway_opts_out_and_mulai_opts_back_in(client:
     assert send("stop").status_code == 200
     assert "MULAI" in _wait_for(stack, REPORTER, 1)[-1]
     assert len(list(db.collection("sms_opt_outs").stream())) == 1
-    # Opted out: a new complaint's receipt is not sent.
-    assert client.post("/v1/complaints", json=samples.complaint()).status_code == 201
-    time.sleep(4)
+    # Opted out: a new complaint's receipt is recorded as such and not sent.
+    created = client.post("/v1/complaints", json=samples.complaint())
+    assert created.status_code == 201
+    query = db.collection("notifications").where(
+        filter=firestore.FieldFilter("tracking_code", "==", created.json()["tracking_code"])
+    )
+    deadline = time.monotonic() + 30
+    while not list(query.stream()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    [receipt] = [s.to_dict() for s in query.stream()]
+    assert (receipt["status"], receipt["failure_reason"]) == ("failed", "opted_out")
     assert len(_texts(stack, REPORTER)) == 1
     assert send("MULAI").status_code == 200
     assert "BERHENTI" in _wait_for(stack, REPORTER, 2)[-1]
@@ -140,7 +148,12 @@ def test_a_delivery_event_marks_the_receipt_delivered(client: Any, stack: Any, s
     [record] = list(
         db.collection("notifications").where(filter=firestore.FieldFilter("tracking_code", "==", code)).stream()
     )
-    message_id = record.to_dict()["provider_message_id"]
+    # The SMS is in moto a moment before the notifier records `sent` with the provider's message id.
+    deadline = time.monotonic() + 15
+    while record.reference.get().to_dict()["status"] != "sent" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    message_id = record.reference.get().to_dict()["provider_message_id"]
+    assert message_id
     sns.publish(TopicArn=sns.topics["bahagia-sms-events"], Message=json.dumps(sms_event(message_id, "TEXT_DELIVERED")))
     deadline = time.monotonic() + 15
     while record.reference.get().to_dict()["status"] != "delivered" and time.monotonic() < deadline:
