@@ -73,6 +73,7 @@ def test_a_post_is_stored_through_intake_and_gets_the_receipt_sms(client: Any, s
     assert set(answer) == {"service_request_id", "service_notice", "account_id"}
     code = answer["service_request_id"]
     stored = firestore.Client(project=stack.project_id).collection("submissions").document(code).get().to_dict()
+    assert stored is not None
     assert stored["channel"] == "open311"
     assert (stored["kecamatan"], stored["kelurahan"]) == ("15.71.01", "15.71.01.1001")
     assert stored["reporter"] == {"name": "Budi Contoh", "phone": REPORTER}
@@ -137,6 +138,7 @@ def test_the_georeport_client_reads_services_and_requests_without_pungli_or_conf
     for hidden in (confidential, pungli):
         with pytest.raises(requests.HTTPError) as raised:
             georeport.get_service_request(hidden)
+        assert raised.value.response is not None
         assert raised.value.response.status_code == 404
 
     still_open = georeport.get_service_requests(status="open", service_code="infrastruktur")

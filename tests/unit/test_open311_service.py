@@ -77,7 +77,7 @@ def ctx() -> service.Open311Context:
 
 
 def _store(ctx: service.Open311Context) -> FakeSubmissionStore:
-    return ctx.reader.store  # type: ignore[attr-defined,no-any-return]
+    return ctx.reader.store  # type: ignore[attr-defined]
 
 
 def test_a_post_is_one_intake_submission_with_channel_open311_and_the_place_of_its_point(ctx: Any) -> None:
