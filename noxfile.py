@@ -43,6 +43,10 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit, integration and e2e (the emulators are started by tests/conftest.py)."""
     _install(session)
     if not session.posargs:
+        # The whole suite needs Java, the emulators, Chromium and axe-core (npm ci, skipped when node_modules matches
+        # package-lock.json): a missing Debian package stops it here with one line. A targeted run checks what its
+        # own tests need, in their fixtures, with the same line.
+        session.run("python", "-m", "devstack.system_check")
         # The whole suite includes the infra policy checks; a targeted run (`nox -s tests -- path`) does not.
         session.notify("infra")
     # On Ctrl-C nox would kill pytest after 0.5 s; give the fixtures time to stop the emulators they started.

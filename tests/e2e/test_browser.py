@@ -5,19 +5,17 @@ package.json); a serious or critical violation fails the test. Screenshots land 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from devstack.browser_tools import check_chromium, install_node_modules
+from devstack.components import MissingSystemPackage
 from tests import samples
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # The system browser, quiet: no downloads, no phoning home (`playwright install` is never used).
 CHROMIUM_ARGS = [
@@ -34,13 +32,11 @@ expect.set_options(timeout=20_000)
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    """axe.min.js from node_modules, installed with `npm ci` (package-lock.json) when a fresh clone has none."""
-    if not AXE.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is missing: apt-get install npm (axe-core comes from the npm registry)", pytrace=False)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True, capture_output=True)  # noqa: S603
-    return AXE.read_text(encoding="utf-8")
+    """axe.min.js from node_modules; `npm ci` (package-lock.json) runs only when node_modules differs from the lock."""
+    try:
+        return install_node_modules(ROOT).read_text(encoding="utf-8")
+    except MissingSystemPackage as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +47,11 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver (.ci/run does it)", pytrace=False)
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=90_000)
+    try:
+        chromium = check_chromium()
+    except MissingSystemPackage as error:
+        pytest.fail(f"{error}; .ci/run installs it as root", pytrace=False)
+    browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=90_000)
     yield browser
     browser.close()
 
