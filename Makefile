@@ -8,7 +8,7 @@ NOX := $(VENV)/bin/nox
 $(NOX): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
 	@$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install python3-venv"; exit 1; }
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bootstrap.txt
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/bootstrap.txt
 	@touch $(NOX)
 
 ## run: start the whole local stack on http://127.0.0.1:8080 (Ctrl-C stops everything)
