@@ -125,17 +125,8 @@ def infra(session: nox.Session) -> None:
         "uv", "pip", "sync", "--require-hashes", "--python", session.virtualenv.location, INFRA_LOCK, silent=True
     )
     session.run(
-        "checkov",
-        "--directory",
-        "infra",
-        "--framework",
-        "terraform",
-        "secrets",
-        "--compact",
-        "--quiet",
-        "--skip-download",
-        "--output",
-        "cli",
+        "checkov", "--directory", "infra", "--framework", "terraform", "secrets",
+        "--compact", "--quiet", "--skip-download", "--output", "cli",
         env={"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"},
     )
 

@@ -57,12 +57,8 @@ AUTOCOMPLETE = {
     "reporter.phone": "tel",
 }
 
-NUMERIC_STRINGS = {
-    "applicant.nik": "[0-9]{16}",
-    "applicant.kk": "[0-9]{16}",
-    "applicant.address.rt": "[0-9]{1,3}",
-    "applicant.address.rw": "[0-9]{1,3}",
-}
+NUMERIC_STRINGS = {"applicant.nik": "[0-9]{16}", "applicant.kk": "[0-9]{16}", "applicant.address.rt": "[0-9]{1,3}",
+                   "applicant.address.rw": "[0-9]{1,3}"}
 TEL_FIELDS = {"applicant.phone", "reporter.phone"}
 
 # Fields whose need depends on another answer: without JavaScript the label says when they are needed and the server
@@ -227,7 +223,9 @@ def rendered() -> dict[str, str]:
 def stale(directory: Path) -> list[str]:
     """Generated pages of `directory` that differ from what the catalogue gives now, missing and leftover ones too."""
     pages = rendered()
-    on_disk = {str(path.relative_to(directory)) for path in directory.rglob("*.html") if "static" not in path.parts}
+    on_disk = {
+        str(path.relative_to(directory)) for path in directory.rglob("*.html") if "static" not in path.parts
+    }
     differ = {
         name
         for name, text in pages.items()

@@ -81,3 +81,4 @@ def is_indonesian_mobile(e164: str) -> bool:
     except PydanticCustomError:
         return False
     return True
+

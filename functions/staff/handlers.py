@@ -68,9 +68,8 @@ def _report(actor: Actor, path: str) -> flask.Response:
     from web.http import SECURITY_HEADERS
 
     download = report_download(bootstrap.report_context(), actor.role, path)
-    return flask.Response(
-        download.body, headers={**SECURITY_HEADERS, **download.headers}, content_type=download.content_type
-    )
+    return flask.Response(download.body, headers={**SECURITY_HEADERS, **download.headers},
+                          content_type=download.content_type)
 
 
 @functions_framework.http

@@ -33,24 +33,8 @@ from devstack.config import HOST
 
 # --- the population -----------------------------------------------------------------------------------------------
 
-_FIRST = [
-    "Nurhaliza",
-    "Rahmadani",
-    "Syafrizal",
-    "Maimunah",
-    "Zulkarnain",
-    "Fitriyani",
-    "Rusdianto",
-    "Herawati",
-    "Junaidi",
-    "Marlina",
-    "Suparmin",
-    "Yusnidar",
-    "Kasmawati",
-    "Darmansyah",
-    "Ernawati",
-    "Mukhlisin",
-]
+_FIRST = ["Nurhaliza", "Rahmadani", "Syafrizal", "Maimunah", "Zulkarnain", "Fitriyani", "Rusdianto", "Herawati",
+          "Junaidi", "Marlina", "Suparmin", "Yusnidar", "Kasmawati", "Darmansyah", "Ernawati", "Mukhlisin"]
 _SYLLABLES = ["ka", "ra", "wi", "ja", "ya", "su", "ma", "di", "pra", "na", "ta", "sa", "lo", "ri", "bu", "an"]
 _PREFIXES = ["0812", "0813", "0821", "0822", "0852", "0853"]
 
@@ -69,12 +53,8 @@ def fake_nik(rng: random.Random, kecamatan: str, birth: dt.date, woman: bool, se
 def phone_spellings(national: str) -> list[str]:
     """A national number 08xxxxxxxxxx in the spellings citizens use; each one normalizes to the same E.164."""
     rest = national[1:]
-    return [
-        national,
-        f"{national[:4]}-{national[4:8]}-{national[8:]}",
-        f"+62 {rest[:3]} {rest[3:7]} {rest[7:]}",
-        f"62{rest}",
-    ]
+    return [national, f"{national[:4]}-{national[4:8]}-{national[8:]}", f"+62 {rest[:3]} {rest[3:7]} {rest[7:]}",
+            f"62{rest}"]
 
 
 @dataclass

@@ -148,7 +148,7 @@ def test_the_error_page_of_a_form_post_names_each_field_by_its_label_and_links_t
         ],
     )
     html = pages.form_errors(error, "complaint", {"category": "pungli"})
-    assert '<strong class="field">Kecamatan</strong>: Kecamatan wajib diisi.' in html
+    assert "<strong class=\"field\">Kecamatan</strong>: Kecamatan wajib diisi." in html
     assert "<li>Isian tidak lengkap.</li>" in html  # no label to show for a field that is not on the form
     assert 'href="/pengaduan.html?kategori=pungli"' in html
     unknown = pages.form_errors(error, "application", {"program": "<script>"})
