@@ -118,6 +118,13 @@ def reports(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.reports_cli", *session.posargs)
 
 
+@nox.session(default=False)
+def redrive(session: nox.Session) -> None:
+    """Republish dead-lettered events (`make redrive ARGS="[--dry-run] [--project P] [--limit N]"`, README)."""
+    _install(session)
+    session.run("python", "tools/redrive_dead_letters.py", *session.posargs)
+
+
 @nox.session
 def infra(session: nox.Session) -> None:
     """checkov over infra/ (Terraform): fails on any failed check not skipped in place with a reason."""

@@ -56,7 +56,7 @@ resource "google_monitoring_alert_policy" "dead_letters" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "Events of ${each.value.topic} failed every delivery and wait in ${each.key} (7 days). See what they are with `python -m devstack.redrive --project $PROJECT_ID --dry-run`, fix the cause (send_sms_notification logs), then redrive them (README, \"Dead letters\")."
+    content   = "Events of ${each.value.topic} failed every delivery and wait in ${each.key} (7 days). List them with `make redrive ARGS=\"--project PROJECT_ID --dry-run\"`, fix the cause (send_sms_notification logs), then redrive them (README, \"Dead letters\")."
   }
 
   depends_on = [google_project_service.api]
