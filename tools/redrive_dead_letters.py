@@ -91,11 +91,15 @@ def describe(message: Any) -> str:
 
 def _pull(subscriber: Any, subscription: str, wanted: int, timeout: float) -> list[Any]:
     from google.api_core.exceptions import DeadlineExceeded
+    from google.api_core.retry import Retry
 
     try:
         # An empty subscription holds the pull open until the timeout (real Pub/Sub and the emulator alike).
         response = subscriber.pull(
-            request={"subscription": subscription, "max_messages": min(BATCH, wanted)}, timeout=timeout
+            request={"subscription": subscription, "max_messages": min(BATCH, wanted)},
+            timeout=timeout,
+            # The client's default retries an unreachable server for a minute; a person is waiting here.
+            retry=Retry(timeout=15),
         )
     except DeadlineExceeded:
         return []
@@ -202,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pull-timeout", type=float, default=3.0, help="seconds an empty pull waits (default 3)")
     args = parser.parse_args(argv)
 
+    from google.api_core.exceptions import GoogleAPICallError, RetryError
+
     routes = dead_letter_routes(load_topology())
     if args.subscription:
         routes = [route for route in routes if route.subscription == args.subscription]
@@ -229,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{outcome.republished} events redriven from {route.subscription} to {route.topic}")
     except RedriveError as error:
         print(error, file=sys.stderr)
+        return 1
+    except (GoogleAPICallError, RetryError) as error:
+        where = f"the Pub/Sub emulator at {emulator} (is `make run` up?)" if emulator else f"Pub/Sub of {args.project}"
+        print(f"{where} did not answer: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     return 0
 
