@@ -19,6 +19,8 @@ nox.options.error_on_missing_interpreters = True
 DEV_LOCK = "requirements/dev.lock"
 INFRA_LOCK = "requirements/infra.lock"
 BOOTSTRAP_LOCK = "requirements/bootstrap.txt"
+CHECKOV_OUT = ["--compact", "--quiet", "--skip-download", "--output", "cli"]
+CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"}
 
 
 def _install(session: nox.Session) -> None:
@@ -131,16 +133,13 @@ def infra(session: nox.Session) -> None:
     session.run_install(
         "uv", "pip", "sync", "--require-hashes", "--python", session.virtualenv.location, INFRA_LOCK, silent=True
     )
-    session.run(
-        "checkov", "--directory", "infra", "--framework", "terraform", "secrets",
-        "--compact", "--quiet", "--skip-download", "--output", "cli",
-        env={"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"},
-    )
+    session.run("checkov", "--directory", "infra", "--framework", "terraform", "secrets", *CHECKOV_OUT, env=CHECKOV_ENV)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy."""
+    """ruff (lint and format) and mypy: strict for functions/ and devstack/, calls and types for tests/."""
     _install(session)
     session.run("ruff", "check", ".")
-    session.run("mypy", "functions")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "functions", "devstack", "tests")
