@@ -74,7 +74,7 @@ def report_download(ctx: ReportContext, role: str, path: str) -> ReportDownload:
 
 def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
     """The report paths for the OpenAPI document (`error_responses`: its 401, 403, 404, 405 and 503 entries); the
-    JSON body is `NightlyReport` (`openapi_schemas()`). Not yet merged into edge/openapi.py's document."""
+    JSON body is `NightlyReport` (`openapi_schemas()`). edge/openapi.py merges both into the document."""
     date = {"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
     security: list[dict[str, list[str]]] = [{"staffBearer": []}]
     return {
