@@ -44,7 +44,7 @@ def test_the_openapi_document_is_valid_openapi_3_1():
 
 
 def test_every_public_route_of_the_topology_is_in_the_openapi_document():
-    """POST /v1/track, GET /v1/receipt/{code} and the staff report files are routes clients use: documented (issue 11)."""
+    """POST /v1/track, GET /v1/receipt/{code} and the staff report files are routes clients use (issue 11)."""
     doc = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
     paths = doc["paths"]
     assert "post" in paths["/v1/track"]
@@ -52,7 +52,9 @@ def test_every_public_route_of_the_topology_is_in_the_openapi_document():
         "$ref": "#/components/schemas/SubmissionStatus"
     }
     assert "text/html" in paths["/v1/receipt/{tracking_code}"]["get"]["responses"]["200"]["content"]
-    for suffix, content_type in (("", "application/json"), (".csv", "text/csv"), (".html", "text/html")):
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    formats = (("", "application/json"), (".csv", "text/csv"), (".xlsx", xlsx), (".html", "text/html"))
+    for suffix, content_type in formats:
         operation = paths[f"/v1/staff/reports/{{date}}{suffix}"]["get"]
         assert content_type in operation["responses"]["200"]["content"]
         assert operation["security"] == [{"staffBearer": []}]
