@@ -1,13 +1,15 @@
 """What the browser test needs beyond Python: Debian's Chromium, and axe-core from npm as package-lock.json pins it.
 
-Chromium comes from apt, which needs root: `.ci/run` installs it, and everything else says in one line that it is
-missing. axe-core is installed here, by `make test` itself (`npm ci`), and only when node_modules differs from the
-lock, so a second run costs no network and no time.
+Both are installed here, by `make test` itself, so that a fresh clone needs nothing but the README's two commands:
+Chromium with apt when it is missing and we run as root (as on the project's machines and in CI; anyone else is told
+in one line which package to install), axe-core with `npm ci` only when node_modules differs from the lock. A second
+run costs no network and no time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from devstack.components import MissingSystemPackage
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_PACKAGE = "chromium"
+# chromium-driver is not used by the tests (Playwright speaks CDP), but it is the pair the machine's docs name.
+CHROMIUM_APT_PACKAGES = ("chromium", "chromium-driver")
 NPM_PACKAGE = "npm"
 AXE_RELATIVE = Path("node_modules") / "axe-core" / "axe.min.js"
 
@@ -30,6 +34,29 @@ def check_chromium(executable: Path = CHROMIUM) -> Path:
     if not executable.is_file():
         raise MissingSystemPackage("Chromium", CHROMIUM_PACKAGE)
     return executable
+
+
+def ensure_chromium(
+    executable: Path = CHROMIUM,
+    *,
+    is_root: Callable[[], bool] = lambda: os.geteuid() == 0,
+    which: Callable[[str], str | None] = shutil.which,
+    run: Runner = subprocess.run,
+) -> Path:
+    """Debian's Chromium, installed with apt-get first when it is missing and we may (root, apt-get on PATH)."""
+    if executable.is_file():
+        return executable
+    apt_get = which("apt-get")
+    if apt_get is None or not is_root():
+        raise MissingSystemPackage("Chromium", CHROMIUM_PACKAGE)
+    print(f"Chromium is missing: apt-get install {' '.join(CHROMIUM_APT_PACKAGES)} (once, about a minute)", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in ([apt_get, "update", "-qq"], [apt_get, "install", "-y", "-qq", *CHROMIUM_APT_PACKAGES]):
+        result = run(command, capture_output=True, text=True, check=False, env=env)
+        if result.returncode != 0:
+            last = (result.stderr or result.stdout or "").strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"{' '.join(command[1:3])} failed (exit {result.returncode}): {last[0]}")
+    return check_chromium(executable)
 
 
 def _locked_packages(lock_file: Path) -> dict[str, Any]:

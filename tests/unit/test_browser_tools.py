@@ -89,12 +89,59 @@ def test_missing_chromium_names_the_debian_package(tmp_path: Path) -> None:
     assert str(error.value) == "Chromium is missing: install the Debian package chromium (apt-get install chromium)"
 
 
-def test_make_test_installs_what_the_browser_test_needs_and_ci_does_not_do_it_instead() -> None:
-    # The README's `make test` alone must pass on a fresh clone: the tests session runs the system check (which runs
-    # npm ci), and .ci/run keeps only what needs root (apt-get install chromium).
+def test_missing_chromium_is_installed_with_apt_when_root(tmp_path: Path) -> None:
+    executable = tmp_path / "chromium"
+    commands: list[list[str]] = []
+
+    def apt(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(argv)
+        if "install" in argv:
+            executable.write_text("#!/bin/sh\n")
+        assert kwargs["env"]["DEBIAN_FRONTEND"] == "noninteractive"
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    found = browser_tools.ensure_chromium(
+        executable, is_root=lambda: True, which=lambda name: f"/usr/bin/{name}", run=apt
+    )
+    assert found == executable
+    assert commands == [
+        ["/usr/bin/apt-get", "update", "-qq"],
+        ["/usr/bin/apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
+    ]
+
+
+def test_chromium_already_there_runs_nothing(tmp_path: Path) -> None:
+    executable = tmp_path / "chromium"
+    executable.write_text("#!/bin/sh\n")
+
+    def never(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        raise AssertionError(f"ran {argv}")
+
+    assert browser_tools.ensure_chromium(executable, is_root=lambda: True, run=never) == executable
+
+
+def test_without_root_a_missing_chromium_names_the_package(tmp_path: Path) -> None:
+    with pytest.raises(MissingSystemPackage, match="apt-get install chromium"):
+        browser_tools.ensure_chromium(tmp_path / "chromium", is_root=lambda: False, which=lambda name: "/x")
+
+
+def test_a_failing_apt_get_says_so_in_one_line(tmp_path: Path) -> None:
+    def failing(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(argv, 100, "", "E: Unable to locate package chromium\n")
+
+    with pytest.raises(RuntimeError, match=r"update -qq failed \(exit 100\): E: Unable to locate package chromium$"):
+        browser_tools.ensure_chromium(
+            tmp_path / "chromium", is_root=lambda: True, which=lambda name: "/usr/bin/apt-get", run=failing
+        )
+
+
+def test_make_test_installs_what_the_browser_test_needs_itself() -> None:
+    # The README's `make test` alone must pass on a fresh clone of a machine of the project's kind, which has no
+    # Chromium: the tests session runs the system check (apt for Chromium, npm ci for axe-core); .ci/run adds nothing.
     noxfile = (REPO / "noxfile.py").read_text()
     tests_session = noxfile[noxfile.index("def tests(") : noxfile.index("def reliability(")]
     assert '"python", "-m", "devstack.system_check"' in tests_session
+    assert "browser_tools.ensure_chromium()" in (REPO / "devstack" / "system_check.py").read_text()
     ci_lines = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if not line.lstrip().startswith("#")]
-    assert not [line for line in ci_lines if "npm" in line]
-    assert any("apt-get install" in line and "chromium" in line for line in ci_lines)
+    assert not [line for line in ci_lines if "npm" in line or "apt-get" in line]
+    assert "make test" in ci_lines
