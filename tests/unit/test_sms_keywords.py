@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bahagia import lifecycle, sms
-from bahagia.codes import new_tracking_code
+from bahagia.codes import ALPHABET, new_tracking_code
 from bahagia.sms_inbound import (
     REPLY_VARIANTS,
     Command,
@@ -79,7 +79,11 @@ def test_status_takes_the_code_however_it_is_typed(template: str) -> None:
     assert parsed.tracking_code == CODE
 
 
-@pytest.mark.parametrize("text", ["STATUS", "STATUS 1234", f"STATUS {CODE[:-1]}X", "statusnya apa"])
+# Another check character than the right one: Luhn mod 30 catches every single-symbol change.
+WRONG_CHECK = CODE[:-1] + ALPHABET[(ALPHABET.index(CODE[-1]) + 1) % len(ALPHABET)]
+
+
+@pytest.mark.parametrize("text", ["STATUS", "STATUS 1234", f"STATUS {WRONG_CHECK}", "statusnya apa"])
 def test_status_without_a_valid_code_has_no_code(text: str) -> None:
     parsed = parse_text(text)
     assert parsed.command is Command.STATUS
