@@ -10,16 +10,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# target -> "module" (the function has the target's name) or "module:function"
 TARGETS = {
+    "build_nightly_report": "reports.handlers",
+    "close_stale_followups": "staff.handlers",
     "list_programs": "intake.handlers",
+    "open311": "open311.handlers:open311_api",
+    "relay_outbox": "intake.handlers",
+    "send_sms_notification": "notify.handlers",
+    "sms_webhook": "inbound.handlers",
+    "staff_api": "staff.handlers",
     "submit_application": "intake.handlers",
     "submit_complaint": "intake.handlers",
     "track_submission": "intake.handlers",
-    "relay_outbox": "intake.handlers",
-    "send_sms_notification": "notify.handlers",
-    "build_nightly_report": "reports.handlers",
-    "staff_api": "staff.handlers",
-    "close_stale_followups": "staff.handlers",
 }
 
 __all__ = list(TARGETS)
@@ -28,4 +31,5 @@ __all__ = list(TARGETS)
 def __getattr__(name: str) -> Any:
     if name not in TARGETS:
         raise AttributeError(f"module 'main' has no target {name!r}")
-    return getattr(importlib.import_module(TARGETS[name]), name)
+    module, _, function = TARGETS[name].partition(":")
+    return getattr(importlib.import_module(module), function or name)

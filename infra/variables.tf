@@ -121,6 +121,28 @@ variable "sms_http_sender" {
   default     = ""
 }
 
+variable "sms_sns_inbound_topics" {
+  description = "Comma-separated ARNs of the SNS topics AWS End User Messaging SMS publishes two-way (inbound) texts to; subscribe https://<domain>/v1/sms/inbound to each. Empty: no SNS inbound."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = alltrue([for arn in compact(split(",", replace(var.sms_sns_inbound_topics, " ", ""))) : can(regex("^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", arn))])
+    error_message = "sms_sns_inbound_topics must be empty or a comma-separated list of SNS topic ARNs."
+  }
+}
+
+variable "sms_sns_events_topics" {
+  description = "Comma-separated ARNs of the SNS topics of the SMS delivery events (an End User Messaging event destination); subscribe https://<domain>/v1/sms/receipts to each. Empty: no SNS delivery receipts."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = alltrue([for arn in compact(split(",", replace(var.sms_sns_events_topics, " ", ""))) : can(regex("^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", arn))])
+    error_message = "sms_sns_events_topics must be empty or a comma-separated list of SNS topic ARNs."
+  }
+}
+
 variable "staff_audience" {
   description = "The `aud` every staff ID token must carry: the OAuth client id (or IAP audience) of the staff tool. staff_api rejects tokens for any other audience."
   type        = string
@@ -128,5 +150,27 @@ variable "staff_audience" {
   validation {
     condition     = length(trimspace(var.staff_audience)) > 0
     error_message = "staff_audience must name the OAuth client id of the staff tool."
+  }
+}
+
+variable "alert_email" {
+  description = "E-mail address that receives the alerts of monitoring.tf (dead-lettered events waiting, 5xx at the load balancer); empty creates no e-mail channel."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", var.alert_email))
+    error_message = "alert_email must be empty or one e-mail address."
+  }
+}
+
+variable "alert_notification_channels" {
+  description = "Existing Cloud Monitoring notification channels (projects/PROJECT/notificationChannels/ID: SMS, chat, PagerDuty...) that receive the alerts too."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", channel))])
+    error_message = "Each entry of alert_notification_channels must be a channel name like projects/my-project/notificationChannels/123."
   }
 }

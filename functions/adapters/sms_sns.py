@@ -1,15 +1,22 @@
 """SmsProvider on AWS SNS (boto3): Transactional SMS, optional sender ID, region ap-southeast-3.
 
 boto3's own retries are switched off: a transient failure goes back to Pub/Sub, whose redelivery backoff is the one
-retry policy (infra/topology.json), instead of a function instance sleeping through its ack deadline.
+retry policy (infra/topology.json), instead of a function instance sleeping through its ack deadline. One exception:
+SNS `Throttling` (its SMS rate limit, e.g. 20 per second by default) clears within a second or two, and a message
+given back to Pub/Sub waits 10 s to 10 min before its next try and uses up one of its 5 deliveries; so a throttled
+call is tried again here, at most THROTTLE_ATTEMPTS times, after short sleeps. Worst case with the default 5 s call
+timeout: 3 attempts x 2 calls (the opt-out list's first load, the publish) x 5 s + 1.5 s of sleep = 31.5 s, inside
+the function's 55 s timeout and the subscription's 60 s ack deadline.
 """
 
 from __future__ import annotations
 
+import functools
+import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -35,6 +42,13 @@ _THROTTLING = {
     "KMSThrottling",
 }
 _INVALID = {"InvalidParameter", "InvalidParameterValue", "ValidationError"}
+
+THROTTLE_ATTEMPTS = 3
+# Sleep before the 2nd and 3rd attempt, each scaled by a random factor in [0.5, 1) so that the instances throttled
+# together do not all come back in the same millisecond.
+THROTTLE_BACKOFF_SECONDS = (0.5, 1.0)
+
+_Result = TypeVar("_Result")
 
 
 def sns_client(
@@ -68,10 +82,10 @@ class SnsSms:
     """SNS accepts a Publish to a number that replied STOP and then drops it silently (Publish has no OptedOut error:
     botocore's service model lists none), so SNS must be asked before publishing for the record to say opted_out
     rather than sent. Asking per SMS (CheckIfPhoneNumberIsOptedOut) doubled the SNS calls of every event; instead each
-    instance keeps the account's whole opt-out list (ListPhoneNumbersOptedOut, paged) and reloads it in the background
-    once it is older than `opt_out_max_age_seconds`, serving the list it has meanwhile. SNS never delivers to an
-    opted-out number itself, so a list up to that old can only mislabel a record, never send an SMS the citizen
-    refused. The numbers stay in this instance's memory, never in a log."""
+    instance keeps the account's whole opt-out list (ListPhoneNumbersOptedOut, paged), loads it at warm-up and
+    reloads it in the background once it is older than `opt_out_max_age_seconds`, serving the list it has meanwhile.
+    SNS never delivers to an opted-out number itself, so a list up to that old can only mislabel a record, never send
+    an SMS the citizen refused. The numbers stay in this instance's memory, never in a log."""
 
     name = "sns"
 
@@ -79,10 +93,15 @@ class SnsSms:
         self,
         client: Any,
         sender_id: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
         opt_out_max_age_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._sleep = sleep
+        self._jitter = jitter
         self._attributes: dict[str, dict[str, str]] = {
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
         }
@@ -102,7 +121,9 @@ class SnsSms:
         try:
             if phone in self._opted_out_numbers():
                 raise PermanentSmsError(FailureReason.OPTED_OUT, "sns")
-            response = self._client.publish(PhoneNumber=phone, Message=text, MessageAttributes=self._attributes)
+            response = self._throttled_retry(
+                lambda: self._client.publish(PhoneNumber=phone, Message=text, MessageAttributes=self._attributes)
+            )
         except ClientError as error:
             raise _classify(error) from None
         except (ConnectTimeoutError, ReadTimeoutError):
@@ -129,7 +150,7 @@ class SnsSms:
 
     def _reload_in_background(self) -> None:
         try:
-            numbers = self._load()
+            numbers: frozenset[str] | None = self._load()
         except Exception:
             # Keep serving the list we have; the next send after this one starts another reload.
             log.warning("sns opt-out list not reloaded", exc_info=True)
@@ -141,16 +162,41 @@ class SnsSms:
 
     def _load(self) -> frozenset[str]:
         numbers: set[str] = set()
-        for page in self._client.get_paginator("list_phone_numbers_opted_out").paginate():
+        token: str | None = None
+        while True:
+            page = self._throttled_retry(functools.partial(self._list_page, token))
             numbers.update(page.get("phoneNumbers", []))
-        return frozenset(numbers)
+            token = page.get("nextToken")
+            if not token:
+                return frozenset(numbers)
+
+    def _list_page(self, token: str | None) -> dict[str, Any]:
+        page: dict[str, Any] = self._client.list_phone_numbers_opted_out(**({"nextToken": token} if token else {}))
+        return page
+
+    def _throttled_retry(self, call: Callable[[], _Result]) -> _Result:
+        """The call, tried again after a short sleep while SNS answers Throttling (a throttled call sent nothing)."""
+        for attempt in range(THROTTLE_ATTEMPTS):
+            try:
+                return call()
+            except ClientError as error:
+                if attempt == THROTTLE_ATTEMPTS - 1 or not _is_throttling(error):
+                    raise
+                self._sleep(THROTTLE_BACKOFF_SECONDS[attempt] * (0.5 + self._jitter() / 2))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _is_throttling(error: ClientError) -> bool:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return code in _THROTTLING or status == 429
 
 
 def _classify(error: ClientError) -> PermanentSmsError | TransientSmsError:
     # Only the error code and HTTP status are kept: AWS messages can quote the phone number.
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    if code in _THROTTLING or status == 429:
+    if _is_throttling(error):
         return TransientSmsError(FailureReason.PROVIDER_THROTTLED, code)
     if status >= 500:
         return TransientSmsError(FailureReason.PROVIDER_UNAVAILABLE, code or str(status))

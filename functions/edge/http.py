@@ -97,10 +97,15 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 
 Handler = Callable[..., flask.Response]
+ErrorRenderer = Callable[[flask.Request, BahagiaError], flask.Response]
+"""How a target shows an error: this API's JSON shape by default; open311 answers in the GeoReport v2 shape."""
 
 
 def endpoint(
-    methods: list[str], project_id: Callable[[], str], warm: Callable[[], object] | None = None
+    methods: list[str],
+    project_id: Callable[[], str],
+    render_error: ErrorRenderer | None = None,
+    warm: Callable[[], object] | None = None,
 ) -> Callable[[Handler], Handler]:
     """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500.
 
@@ -108,12 +113,13 @@ def endpoint(
     request would otherwise wait for, and answers 204 without running the handler.
     """
 
+    def render(request: flask.Request, error: BahagiaError) -> flask.Response:
+        return render_error(request, error) if render_error is not None else error_response(error)
+
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: flask.Request) -> flask.Response:
-            logs.set_trace(
-                request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent"), project_id()
-            )
+            logs.set_request_context(request.headers, project_id())
             try:
                 if request.path == WARMUP_PATH and request.method == "GET":
                     if warm is not None:
@@ -125,13 +131,13 @@ def endpoint(
             except BahagiaError as error:
                 if error.status >= 500:
                     log.warning("request failed", extra={"fields": {"code": error.code, "status": error.status}})
-                return error_response(error)
+                return render(request, error)
             except Exception as exc:
                 if _is_unavailable(exc):
                     log.warning("backing service unavailable", exc_info=True, extra={"fields": {"status": 503}})
-                    return error_response(errors.unavailable())
+                    return render(request, errors.unavailable())
                 log.exception("unexpected error", extra={"fields": {"status": 500}})
-                return error_response(BahagiaError("internal", "Terjadi kesalahan pada sistem kami.", 500))
+                return render(request, BahagiaError("internal", "Terjadi kesalahan pada sistem kami.", 500))
 
         return wrapper
 

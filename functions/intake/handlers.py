@@ -8,7 +8,7 @@ import flask
 import functions_framework
 
 import bootstrap
-from bahagia import codes, errors
+from bahagia import channels, codes, errors
 from edge.http import endpoint, html_response, json_response, prefers_html, read_body
 from intake import pages
 
@@ -57,8 +57,15 @@ def list_programs(request: flask.Request) -> flask.Response:
     raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
 
 
-def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None) -> Accepted:
-    """Parse at the edge, then the service: a replayed key is answered before the body is judged."""
+def accept(
+    ctx: IntakeContext,
+    kind: str,
+    body: dict[str, Any],
+    idempotency_header: str | None,
+    channel: str = channels.DEFAULT_CHANNEL,
+) -> Accepted:
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged. The one intake
+    path: the forms and the JSON API (`web`) and the Open311 facade (`open311`) all come through here."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
@@ -67,7 +74,7 @@ def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_head
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key)
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, channel)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:

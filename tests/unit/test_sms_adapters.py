@@ -61,7 +61,7 @@ class Clock:
 
 
 class FakeSnsClient:
-    """The three SNS calls SnsSms makes; `lists` are the answers to successive opt-out list loads (an Exception is
+    """The two SNS calls SnsSms makes; `lists` are the answers to successive opt-out list loads (an Exception is
     raised), each load waits for `release` so that a test sees what is served while a reload runs."""
 
     def __init__(self, *lists: list[str] | Exception) -> None:
@@ -78,27 +78,20 @@ class FakeSnsClient:
         self.published.append(PhoneNumber)
         return {"MessageId": f"m-{len(self.published)}"}
 
-    def get_paginator(self, name: str) -> Any:
-        assert name == "list_phone_numbers_opted_out"
-        client = self
-
-        class Paginator:
-            def paginate(self) -> Any:
-                client.release.wait(5)
-                client.loads += 1
-                answer = client.lists.pop(0)
-                client.loaded.set()
-                if isinstance(answer, Exception):
-                    raise answer
-                return [{"phoneNumbers": answer}]
-
-        return Paginator()
+    def list_phone_numbers_opted_out(self, **kwargs: str) -> dict[str, Any]:
+        self.release.wait(5)
+        self.loads += 1
+        answer = self.lists.pop(0)
+        self.loaded.set()
+        if isinstance(answer, Exception):
+            raise answer
+        return {"phoneNumbers": answer}
 
 
-def _throttled() -> Exception:
+def _unavailable() -> Exception:
     from botocore.exceptions import ClientError
 
-    return ClientError({"Error": {"Code": "Throttling"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "List")
+    return ClientError({"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "List")
 
 
 def test_sns_loads_the_opt_out_list_once_per_max_age_not_once_per_sms() -> None:
@@ -131,7 +124,7 @@ def test_sns_loads_the_opt_out_list_once_per_max_age_not_once_per_sms() -> None:
 
 def test_sns_keeps_its_opt_out_list_when_a_reload_fails_and_waits_only_for_the_first() -> None:
     clock = Clock()
-    client = FakeSnsClient(_throttled(), [PHONE], _throttled())
+    client = FakeSnsClient(_unavailable(), [PHONE], _unavailable())
     sms = SnsSms(client, opt_out_max_age_seconds=300, clock=clock)
     with pytest.raises(TransientSmsError):  # never loaded: nothing to go on, so Pub/Sub retries the event
         sms.send(PHONE, "Halo")
@@ -148,7 +141,6 @@ def test_sns_keeps_its_opt_out_list_when_a_reload_fails_and_waits_only_for_the_f
 @pytest.mark.parametrize(
     ("code", "status", "expected", "reason"),
     [
-        ("Throttling", 400, TransientSmsError, FailureReason.PROVIDER_THROTTLED),
         ("InternalError", 500, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
         ("ServiceUnavailable", 503, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
         ("InvalidParameter", 400, PermanentSmsError, FailureReason.INVALID_NUMBER),
@@ -166,6 +158,64 @@ def test_sns_errors_are_classified_and_carry_no_number(
     assert raised.value.reason is reason
     assert PHONE not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+def _publish_request(text: str = "Halo") -> dict[str, Any]:
+    return {
+        "PhoneNumber": PHONE,
+        "Message": text,
+        "MessageAttributes": {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    }
+
+
+def test_sns_throttling_is_retried_in_the_function_with_backoff(sns: Any) -> None:
+    # A throttled publish sent nothing; two short sleeps later SNS takes it, and Pub/Sub never sees a failure.
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": []}, {})
+        stub.add_client_error("publish", "Throttling", "Rate exceeded", 400, expected_params=_publish_request())
+        stub.add_client_error("publish", "Throttling", "Rate exceeded", 400, expected_params=_publish_request())
+        stub.add_response("publish", {"MessageId": "m-3"}, _publish_request())
+        assert SnsSms(sns, sleep=sleeps.append, jitter=lambda: 1.0).send(PHONE, "Halo") == "m-3"
+        stub.assert_no_pending_responses()
+    assert sleeps == [0.5, 1.0]
+
+
+def test_sns_throttling_of_the_opt_out_list_is_retried_too(sns: Any) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_client_error("list_phone_numbers_opted_out", "Throttling", "Rate exceeded", 400)
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": []})
+        stub.add_response("publish", {"MessageId": "m-1"})
+        assert SnsSms(sns, sleep=sleeps.append, jitter=lambda: 0.0).send(PHONE, "Halo") == "m-1"
+        stub.assert_no_pending_responses()
+    assert sleeps == [0.25]  # the jitter halves the sleep at most
+
+
+def test_sns_throttling_that_lasts_goes_back_to_pubsub_after_three_attempts(sns: Any) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": []})
+        for _ in range(3):
+            stub.add_client_error("publish", "Throttling", f"Rate exceeded for {PHONE}", 400)
+        with pytest.raises(TransientSmsError) as raised:
+            SnsSms(sns, sleep=sleeps.append, jitter=lambda: 1.0).send(PHONE, "Halo")
+        stub.assert_no_pending_responses()
+    assert raised.value.reason is FailureReason.PROVIDER_THROTTLED
+    assert PHONE not in str(raised.value)
+    assert sleeps == [0.5, 1.0]  # no sleep after the last attempt: the instance hands the event back at once
+
+
+@pytest.mark.parametrize(("code", "status"), [("InternalError", 500), ("InvalidParameter", 400)])
+def test_sns_other_errors_are_not_retried_in_the_function(sns: Any, code: str, status: int) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("list_phone_numbers_opted_out", {"phoneNumbers": []})
+        stub.add_client_error("publish", code, "no", status)
+        with pytest.raises(SmsError):
+            SnsSms(sns, sleep=sleeps.append).send(PHONE, "Halo")
+        stub.assert_no_pending_responses()
+    assert sleeps == []
 
 
 def test_sns_unreachable_is_transient() -> None:

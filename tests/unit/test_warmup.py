@@ -20,6 +20,7 @@ def test_devstack_calls_what_the_functions_answer() -> None:
 
 
 def test_the_warm_up_event_loads_the_sms_provider_and_sends_nothing(monkeypatch: Any) -> None:
+    import flask
     from cloudevents.http import CloudEvent
 
     import bootstrap
@@ -38,7 +39,8 @@ def test_the_warm_up_event_loads_the_sms_provider_and_sends_nothing(monkeypatch:
     )
     monkeypatch.setattr(bootstrap, "sms_notifier", lambda: notifier)
     event = CloudEvent({"type": warmup.WARMUP_EVENT_TYPE, "source": "//devstack/warmup", "id": "w-1"}, {})
-    handlers.send_sms_notification(event)
+    with flask.Flask("warmup").test_request_context(method="POST", path="/"):
+        handlers.send_sms_notification(event)
     assert provider.warmed == 1
     assert provider.calls == 0
     assert store.records == {}
