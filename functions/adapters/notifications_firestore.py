@@ -111,10 +111,13 @@ class FirestoreNotificationStore:
 
 
 class FirestoreSubmissionLookup:
-    """Reads `submissions/{tracking_code}`; only notify uses it, for the contact and the OPD."""
+    """Reads `submissions/{tracking_code}` for the SMS functions: notify (the contact, programme, category, OPD) and
+    sms_webhook (the status a citizen asks for by SMS)."""
 
-    # Only what the SMS needs: the NIK, the name, the address and the complaint never reach this function.
-    FIELDS = ("kind", "privacy", "opd", "program", "benefit", "category", "applicant.phone", "reporter.phone")
+    # Only what the SMS need: the NIK, the name, the address and the complaint never reach these functions.
+    FIELDS = (
+        "kind", "privacy", "status", "opd", "program", "benefit", "category", "applicant.phone", "reporter.phone",
+    )  # fmt: skip
 
     def __init__(self, client: firestore.Client) -> None:
         self._submissions = client.collection("submissions")

@@ -119,12 +119,20 @@ def test_the_lookup_reads_the_contact_but_not_the_rest_of_the_personal_data(clea
     db = firestore.Client(project=clean_emulators.project_id)
     applicant = {"nik": "1571015708850003", "name": "Siti Contoh", "phone": "+6281234567890", "address": {"rt": "3"}}
     db.collection("submissions").document("ABCDEFGH2").set(
-        {"kind": "application", "privacy": "private", "program": "kartu-bahagia", "applicant": applicant}
+        {
+            "kind": "application",
+            "privacy": "private",
+            "status": "diterima",
+            "program": "kartu-bahagia",
+            "applicant": applicant,
+            "details": {"penghasilan_bulanan": 1500000},
+        }
     )
     doc = FirestoreSubmissionLookup(db).get("ABCDEFGH2")
     assert doc == {
         "kind": "application",
         "privacy": "private",
+        "status": "diterima",
         "program": "kartu-bahagia",
         "applicant": {"phone": "+6281234567890"},
     }
