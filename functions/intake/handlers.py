@@ -68,7 +68,7 @@ def _submit(request: flask.Request, kind: str) -> flask.Response:
     if browser_form:
         code = accepted.response["tracking_code"]
         response = flask.Response(status=303, headers={"Location": f"/v1/receipt/{code}", **accepted.headers})
-        pages.set_receipt_cookie(response, code, accepted.pin)
+        pages.set_receipt_cookie(response, code, accepted.pin, accepted.response["submitted_at"])
         return response
     return json_response(accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers})
 
