@@ -37,15 +37,18 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(bootstrap.settings().secret_bytes, salt="receipt")
 
 
+def _secure() -> bool:
+    return bootstrap.settings().public_base_url.startswith("https://")
+
+
 def set_receipt_cookie(response: flask.Response, code: str, pin: str, submitted_at: str) -> None:
     """The PIN travels to the receipt page in a short-lived signed cookie, never in a URL (URLs end up in logs)."""
-    secure = bootstrap.settings().public_base_url.startswith("https://")
     response.set_cookie(
         RECEIPT_COOKIE,
         _serializer().dumps({"c": code, "p": pin, "t": submitted_at}),
         max_age=RECEIPT_MAX_AGE,
         path=f"/v1/receipt/{code}",
-        secure=secure,
+        secure=_secure(),
         httponly=True,
         samesite="Lax",
     )
@@ -74,7 +77,15 @@ def receipt(request: flask.Request, code: str) -> flask.Response:
             base_url=bootstrap.settings().public_base_url,
         )
     )
-    return html_response(html)
+    response = html_response(html)
+    if token:
+        # Shown once: the answer that shows the PIN removes the cookie that carried it, so a reload, the back button
+        # or the next person at a shared computer sees the code without the PIN (Cache-Control: no-store keeps the
+        # page itself out of the history cache).
+        response.delete_cookie(
+            RECEIPT_COOKIE, path=f"/v1/receipt/{code}", secure=_secure(), httponly=True, samesite="Lax"
+        )
+    return response
 
 
 def status_page(status: dict[str, Any]) -> str:
