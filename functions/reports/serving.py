@@ -19,7 +19,10 @@ from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, file_names
 REPORT_ROLES = frozenset({"pimpinan", "admin"})
 PATH = re.compile(r"^/v1/staff/reports/(?P<date>\d{4}-\d{2}-\d{2})(?P<format>\.json|\.csv|\.html)?$")
 # A self-contained page: no script, no outside request; styles and SVG are inline.
-HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 @dataclass(frozen=True)

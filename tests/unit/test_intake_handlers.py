@@ -142,7 +142,7 @@ def test_a_browser_form_post_goes_to_its_receipt_with_the_pin_in_a_cookie(ctx: I
     html = receipt.get_data(as_text=True)
     assert 'data-testid="pin"' in html
     assert f"{code[:4]}-{code[4:]}" in html
-    assert "default-src 'self'" in receipt.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in receipt.headers["Content-Security-Policy"]
     without_cookie = client("track_submission").get(f"/v1/receipt/{code}", headers=BROWSER)
     assert 'data-testid="pin"' not in without_cookie.get_data(as_text=True)
 
