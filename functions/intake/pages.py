@@ -34,7 +34,7 @@ def _env() -> jinja2.Environment:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(bootstrap.settings().secret_bytes, salt="receipt")
+    return URLSafeTimedSerializer(bootstrap.settings().keys.cookie, salt="receipt")
 
 
 def _secure() -> bool:

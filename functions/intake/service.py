@@ -51,13 +51,13 @@ class Accepted:
 
 
 def _key_id(ctx: IntakeContext, key: IdempotencyKey) -> str:
-    return codes.keyed_digest(ctx.settings.secret_bytes, "idempotency", key.kind, key.key)
+    return codes.keyed_digest(ctx.settings.keys.ids, "idempotency", key.kind, key.key)
 
 
 def _replayed(ctx: IntakeContext, record: dict[str, Any], key: IdempotencyKey) -> Accepted:
     if record["fingerprint"] != key.fingerprint:
         raise errors.idempotency_key_reused()
-    pin = codes.derived_pin(ctx.settings.secret_bytes, "pin", key.key, record["tracking_code"])
+    pin = codes.derived_pin(ctx.settings.keys.pin_derivation, "pin", key.key, record["tracking_code"])
     return Accepted(record["response"], pin, replayed=True, headers={"Idempotent-Replayed": "true"})
 
 
@@ -88,13 +88,13 @@ class _Attempt:
 
 
 def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime) -> _Attempt:
-    secret = ctx.settings.secret_bytes
+    keys = ctx.settings.keys
     code = ctx.new_code()
     # With a key the PIN is derived from it, so that a replay can show the same PIN while only its hash is stored.
-    pin = codes.derived_pin(secret, "pin", key.key, code) if key else ctx.new_pin()
+    pin = codes.derived_pin(keys.pin_derivation, "pin", key.key, code) if key else ctx.new_pin()
     salt = ctx.new_salt()
-    pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), secret)
-    document = submissions.new_document(submission, code, now, pin_hash, salt, secret, ctx.catalogue)
+    pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), keys.pin_pepper)
+    document = submissions.new_document(submission, code, now, pin_hash, salt, keys.ids, ctx.catalogue)
     document["due_at"] = sla.initial_due_at(document["kind"], now)
     event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
     response = submissions.receipt(document, f"{ctx.settings.public_base_url}/v1/track/{code}")
@@ -170,12 +170,12 @@ def _window(ctx: IntakeContext, now: dt.datetime) -> tuple[int, dt.datetime]:
 
 def track(ctx: IntakeContext, raw_code: str, pin: str | None, client: str) -> dict[str, Any]:
     """The public status of a submission. Unknown code, missing PIN and wrong PIN are one and the same 404."""
-    secret = ctx.settings.secret_bytes
+    keys = ctx.settings.keys
     now = ctx.clock()
     window, window_end = _window(ctx, now)
     code = codes.normalize_tracking_code(raw_code) or raw_code.strip().upper()[:32]
-    code_bucket = codes.keyed_digest(secret, "track-code", code, str(window))
-    client_bucket = codes.keyed_digest(secret, "track-client", client, str(window))
+    code_bucket = codes.keyed_digest(keys.ids, "track-code", code, str(window))
+    client_bucket = codes.keyed_digest(keys.ids, "track-client", client, str(window))
     counts = ctx.store.failure_counts([code_bucket, client_bucket])
     if (
         counts[code_bucket] >= ctx.settings.track_max_failures_per_code
@@ -187,7 +187,7 @@ def track(ctx: IntakeContext, raw_code: str, pin: str | None, client: str) -> di
     if codes.normalize_tracking_code(raw_code) and pin and pin.isdigit() and len(pin) == codes.PIN_LENGTH:
         document = ctx.store.get_submission(code)
         if document is not None and not codes.check_pin(
-            pin, bytes.fromhex(document["pin_salt"]), secret, document["pin_hash"]
+            pin, bytes.fromhex(document["pin_salt"]), keys.pin_pepper, document["pin_hash"]
         ):
             document = None
     if document is None:

@@ -311,7 +311,7 @@ def test_pimpinan_and_admin_download_the_report_others_may_not(
     staff = app.test_client()
 
     def token(role: str) -> dict[str, str]:
-        key = auth.local_signing_key(settings.secret_bytes)
+        key = settings.keys.staff_token
         jwt = auth.issue_local_token(
             key,
             settings.staff_audience,

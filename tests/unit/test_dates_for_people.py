@@ -41,7 +41,7 @@ def test_the_long_form_names_the_wib_weekday() -> None:
 
 def test_a_naive_timestamp_is_refused_rather_than_guessed() -> None:
     with pytest.raises(ValueError, match="timezone"):
-        calendar.indonesian_date(dt.datetime(2026, 3, 26, 23, 30))  # noqa: DTZ001 -- the point of the test
+        calendar.indonesian_date(dt.datetime(2026, 3, 26, 23, 30))  # naive on purpose
 
 
 @pytest.fixture

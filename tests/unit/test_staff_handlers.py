@@ -18,7 +18,7 @@ from bahagia import calendar, sla
 from bahagia.catalogue import catalogue
 from reports.figures import CountersInMemory, DocumentFigures
 from reports.service import ReportContext
-from settings import Settings
+from settings import Settings, derive_key
 from staff import auth
 from staff.service import StaffContext
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore
@@ -26,7 +26,7 @@ from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
 HANDLERS = Path(__file__).parents[2] / "functions" / "staff" / "handlers.py"
 NOW = dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)  # Monday 11:00 WIB
-KEY = auth.local_signing_key(b"staff-handler-test-secret")  # 32 bytes, as in production
+KEY = derive_key(b"staff-handler-test-secret", "staff-token")  # 32 bytes, as Settings derives it
 AUDIENCE = "bahagia-staff"
 CODE = "ABCD2345R"  # a valid tracking code (check character included)
 
