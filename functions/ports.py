@@ -78,9 +78,15 @@ class SubmissionStore(OutboxStore, Protocol):
         """Create the submission, its markers and its outbox entry and add its counts, or nothing (CommitConflict)."""
         ...
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]: ...
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each bucket (id -> when it may be deleted) in one atomic write; each bucket's count after it.
 
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None: ...
+        Increment first, then compare: two requests can never both read the count below a limit and both pass."""
+        ...
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        """Take one back from each bucket (a right PIN does not spend the budget)."""
+        ...
 
 
 # --- staff ---------------------------------------------------------------------------------------------------------

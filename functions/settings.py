@@ -134,9 +134,13 @@ class Settings(BaseSettings):
     outbox_relay_min_age_seconds: float = 30.0
     """The relay only takes outbox entries older than this, so it does not race the request that wrote them."""
 
-    track_max_failures_per_code: int = 5
-    track_max_failures_per_client: int = 20
-    track_failure_window_seconds: int = 900
+    track_max_failures_per_code: int = Field(default=5, ge=1)
+    """Wrong PINs per code per window: shared by every untrusted device, and each trusted device's own budget."""
+    track_max_failures_per_code_per_day: int = Field(default=20, ge=1)
+    """Wrong PINs per code per WIB day from untrusted devices: the bound on guessing (docs/SECURITY.md)."""
+    track_max_failures_per_client: int = Field(default=20, ge=1)
+    """Wrong PINs per client address per window, whatever the codes (untrusted devices)."""
+    track_failure_window_seconds: int = Field(default=900, ge=60)
 
     idempotency_ttl_hours: int = 72
 

@@ -131,12 +131,14 @@ class FakeSubmissionStore:
         entries = sorted(self.outbox.values(), key=lambda e: e["created_at"])
         return [e["event"] for e in entries if e["created_at"] < older_than][:limit]
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
-        return {bucket: self.rate_limits.get(bucket, 0) for bucket in bucket_ids}
-
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None:
-        for bucket in bucket_ids:
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        for bucket in buckets:
             self.rate_limits[bucket] = self.rate_limits.get(bucket, 0) + 1
+        return {bucket: self.rate_limits[bucket] for bucket in buckets}
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        for bucket in bucket_ids:
+            self.rate_limits[bucket] -= 1
 
 
 @dataclass

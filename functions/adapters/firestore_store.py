@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -99,20 +100,24 @@ class FirestoreSubmissionStore:
         )
         return [(snap.to_dict() or {})["event"] for snap in query.stream(timeout=self._timeout, retry=self._retry)]
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
-        refs = [self._db.collection(RATE_LIMITS).document(bucket) for bucket in bucket_ids]
-        counts = dict.fromkeys(bucket_ids, 0)
-        for snap in self._db.get_all(refs, timeout=self._timeout, retry=self._retry):
-            if snap.exists:
-                counts[snap.id] = int((snap.to_dict() or {}).get("count", 0))
-        return counts
-
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None:
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        ids = list(buckets)
         batch = self._db.batch()
-        for bucket in bucket_ids:
+        for bucket in ids:
             batch.set(
                 self._db.collection(RATE_LIMITS).document(bucket),
-                {"count": firestore.Increment(1), "expires_at": expires_at},
+                {"count": firestore.Increment(1), "expires_at": buckets[bucket]},
                 merge=True,
             )
-        batch.commit(timeout=self._timeout, retry=self._retry)
+        # The commit answers with each transform's result: the count after our increment, whatever ran beside it.
+        # (A retried commit may count one attempt twice; erring that way only makes the limit stricter.)
+        results = batch.commit(timeout=self._timeout, retry=self._retry)
+        return {
+            bucket: int(result.transform_results[0].integer_value) for bucket, result in zip(ids, results, strict=True)
+        }
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        batch = self._db.batch()
+        for bucket in bucket_ids:
+            batch.set(self._db.collection(RATE_LIMITS).document(bucket), {"count": firestore.Increment(-1)}, merge=True)
+        batch.commit(timeout=self._timeout, retry=None)  # not retried: a refund counted twice would loosen a limit

@@ -10,7 +10,7 @@ import functions_framework
 import bootstrap
 from bahagia import codes, errors
 from edge.http import endpoint, html_response, json_response, prefers_html, read_body
-from intake import pages
+from intake import devices, pages
 
 if TYPE_CHECKING:
     from intake.service import Accepted, IntakeContext
@@ -65,12 +65,17 @@ def _submit(request: flask.Request, kind: str) -> flask.Response:
         if browser_form and error.status in (409, 422):
             return html_response(pages.form_errors(error, kind, body), error.status)
         raise
+    code = accepted.response["tracking_code"]
     if browser_form:
-        code = accepted.response["tracking_code"]
         response = flask.Response(status=303, headers={"Location": f"/v1/receipt/{code}", **accepted.headers})
         pages.set_receipt_cookie(response, code, accepted.pin, accepted.response["submitted_at"])
-        return response
-    return json_response(accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers})
+    else:
+        response = json_response(
+            accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers}
+        )
+    # The device that filed the code is its owner's: its status look-ups get their own guessing budget.
+    devices.remember(response, devices.read(request), code)
+    return response
 
 
 @functions_framework.http
@@ -97,15 +102,18 @@ def track_submission(request: flask.Request) -> flask.Response:
     if path.startswith("/v1/receipt/") and request.method == "GET":
         return _receipt(request, path.removeprefix("/v1/receipt/"))
     raw_code, pin = _code_and_pin(request, path)
+    device = devices.read(request)
     try:
-        status: dict[str, Any] = service.track(bootstrap.intake_context(), raw_code, pin, _client_address(request))
+        status: dict[str, Any] = service.track(
+            bootstrap.intake_context(), raw_code, pin, _client_address(request), device
+        )
     except errors.BahagiaError as error:
         if prefers_html(request) and error.status in (404, 429):
             return html_response(pages.track_error(error), error.status, error.headers)
         raise
-    if prefers_html(request):
-        return html_response(pages.status_page(status))
-    return json_response(status)
+    response = html_response(pages.status_page(status)) if prefers_html(request) else json_response(status)
+    devices.remember(response, device, status["tracking_code"])  # it has shown the right PIN
+    return response
 
 
 def _receipt(request: flask.Request, raw_code: str) -> flask.Response:

@@ -13,6 +13,7 @@ import outbox
 from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
 from bahagia.submissions import Submission
+from intake.devices import TrustedDevice
 from intake.parsing import IdempotencyKey
 from logs import get_logger
 from outbox import BatchedOutboxCleaner
@@ -168,30 +169,71 @@ def _window(ctx: IntakeContext, now: dt.datetime) -> tuple[int, dt.datetime]:
     return index, dt.datetime.fromtimestamp((index + 1) * size, dt.UTC)
 
 
-def track(ctx: IntakeContext, raw_code: str, pin: str | None, client: str) -> dict[str, Any]:
-    """The public status of a submission. Unknown code, missing PIN and wrong PIN are one and the same 404."""
-    keys = ctx.settings.keys
-    now = ctx.clock()
+@dataclass(frozen=True)
+class _Budget:
+    """One rate-limit bucket a status look-up counts against: its id, how many it allows, when it starts afresh."""
+
+    bucket: str
+    limit: int
+    resets_at: dt.datetime
+
+
+def _budgets(
+    ctx: IntakeContext, code: str, client: str, device: TrustedDevice | None, now: dt.datetime
+) -> list[_Budget]:
+    """Which budgets a look-up spends (docs/SECURITY.md, "PIN guessing").
+
+    A device trusted for this code (it filed it, or showed its right PIN before) spends only its own budget, which
+    strangers cannot touch: no stranger can lock the owner out. Every other request spends the code's shared budget
+    (per window and per WIB day: this bounds guessing whatever the number of addresses) and its address's budget.
+    """
+    settings, ids = ctx.settings, ctx.settings.keys.ids
     window, window_end = _window(ctx, now)
+    per_code = settings.track_max_failures_per_code
+    if device is not None and device.trusts(code):
+        return [_Budget(codes.keyed_digest(ids, "track-device", device.id, code, str(window)), per_code, window_end)]
+    day = calendar.business_day(now)
+    return [
+        _Budget(codes.keyed_digest(ids, "track-code", code, str(window)), per_code, window_end),
+        _Budget(
+            codes.keyed_digest(ids, "track-code-day", code, day.isoformat()),
+            settings.track_max_failures_per_code_per_day,
+            calendar.start_of(day + dt.timedelta(days=1)),
+        ),
+        _Budget(
+            codes.keyed_digest(ids, "track-client", client, str(window)),
+            settings.track_max_failures_per_client,
+            window_end,
+        ),
+    ]
+
+
+def track(
+    ctx: IntakeContext, raw_code: str, pin: str | None, client: str, device: TrustedDevice | None = None
+) -> dict[str, Any]:
+    """The public status of a submission. Unknown code, missing PIN and wrong PIN are one and the same 404.
+
+    Count first, then check: the request adds itself to its budgets in one atomic write and reads the counts that
+    write returns, so parallel guesses cannot all slip under a limit; only a request within every budget reaches the
+    hash. A right PIN takes its count back: checking one's own status again and again never runs out.
+    """
+    now = ctx.clock()
     code = codes.normalize_tracking_code(raw_code) or raw_code.strip().upper()[:32]
-    code_bucket = codes.keyed_digest(keys.ids, "track-code", code, str(window))
-    client_bucket = codes.keyed_digest(keys.ids, "track-client", client, str(window))
-    counts = ctx.store.failure_counts([code_bucket, client_bucket])
-    if (
-        counts[code_bucket] >= ctx.settings.track_max_failures_per_code
-        or counts[client_bucket] >= ctx.settings.track_max_failures_per_client
-    ):
-        raise errors.rate_limited(max(1, int((window_end - now).total_seconds())))
+    budgets = _budgets(ctx, code, client, device, now)
+    counts = ctx.store.count_attempts({b.bucket: b.resets_at + dt.timedelta(hours=1) for b in budgets})
+    spent = [b for b in budgets if counts[b.bucket] > b.limit]
+    if spent:
+        raise errors.rate_limited(max(1, int((max(b.resets_at for b in spent) - now).total_seconds())))
 
     document = None
     if codes.normalize_tracking_code(raw_code) and pin and pin.isdigit() and len(pin) == codes.PIN_LENGTH:
         document = ctx.store.get_submission(code)
         if document is not None and not codes.check_pin(
-            pin, bytes.fromhex(document["pin_salt"]), keys.pin_pepper, document["pin_hash"]
+            pin, bytes.fromhex(document["pin_salt"]), ctx.settings.keys.pin_pepper, document["pin_hash"]
         ):
             document = None
     if document is None:
-        ctx.store.record_failures([code_bucket, client_bucket], window_end + dt.timedelta(hours=1))
-        raise errors.not_found()
+        raise errors.not_found()  # the attempt stays counted
+    ctx.store.refund_attempts([b.bucket for b in budgets])
     # The expected date of the next step (working days, Indonesian calendar): bahagia.sla, computed at read time.
     return submissions.public_status({**document, "next_step": sla.expected_next_step(document, now)})
