@@ -258,6 +258,31 @@ def test_confidential_content_is_for_integritas_only_and_every_read_is_audited(
     ]
 
 
+def test_every_read_of_a_full_personal_record_is_audited_without_the_data(
+    staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
+) -> None:
+    application = submit("application")
+    complaint = submit()  # public, with the reporter's name and phone
+    anonymous = submit(privacy="anonymous", reporter=None)  # no reporter, but free text about a place and people
+    staff.clock = lambda: dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)
+    assert service.read_submission(staff, VERIFIKATOR, application)["applicant"]["nik"] == samples.NIK_WOMAN_1985
+    assert service.read_submission(staff, VERIFIKATOR, complaint)["reporter"]["name"] == "Budi Contoh"
+    assert service.read_submission(staff, PIMPINAN, application)["view"] == "redacted"
+    assert "reporter" not in service.read_submission(staff, VERIFIKATOR, anonymous)
+    [application_read] = [e for e in _audit(db, application) if e["action"] == "read"]
+    assert application_read["actor"] == {"email": VERIFIKATOR.email, "role": "verifikator", "opd": None}
+    assert (application_read["what"], application_read["view"]) == ("submission", "full")
+    assert application_read["at"] == dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)
+    [complaint_read] = [e for e in _audit(db, complaint) if e["action"] == "read"]
+    assert (complaint_read["actor"]["role"], complaint_read["view"]) == ("verifikator", "full")
+    # Who, when and which code, never what was read. The pimpinan's redacted read showed nothing personal: no entry.
+    assert set(application_read) == {"tracking_code", "action", "what", "view", "at", "actor"}
+    text = json.dumps([e for e in _audit(db, application) + _audit(db, complaint)], default=str)
+    for personal in (samples.NIK_WOMAN_1985, samples.KK, "Siti", "Budi", "+6281234567890", "+6281311112222"):
+        assert personal not in text
+    assert [e["view"] for e in _audit(db, anonymous) if e["action"] == "read"] == ["full"]
+
+
 def test_closing_an_application_frees_the_nik_for_a_new_one(
     staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
 ) -> None:

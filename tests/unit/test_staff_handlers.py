@@ -122,7 +122,7 @@ def test_a_verifier_lists_reads_moves_and_audits_a_case(ctx: StaffContext, api: 
     assert moved.get_json()["status"] == "diverifikasi"
     assert [e["status"] for e in ctx.publisher.published] == ["diverifikasi"]  # type: ignore[attr-defined]
     audit = api.get(f"/v1/staff/submissions/{CODE}/audit", headers=headers).get_json()
-    assert [(e["action"], e["to"]) for e in audit["entries"]] == [("transition", "diverifikasi")]
+    assert [(e["action"], e.get("to")) for e in audit["entries"]] == [("read", None), ("transition", "diverifikasi")]
 
 
 def test_a_transition_is_judged_path_then_body_form_then_role_then_body(ctx: StaffContext, api: Any) -> None:
