@@ -55,6 +55,14 @@ class CommitConflict(Exception):
 
 
 @dataclass(frozen=True)
+class OpenApplication:
+    """An `open_applications` marker as the store read it, with the store's version of it (Firestore: update time)."""
+
+    marker: dict[str, Any]
+    version: Any
+
+
+@dataclass(frozen=True)
 class NewSubmission:
     """Everything one accepted submission writes, in one all-or-nothing commit."""
 
@@ -67,10 +75,17 @@ class NewSubmission:
     counts: Counts
     """What the submission adds to the nightly report's counters (bahagia.report_counters.submission_counts)."""
     now: dt.datetime
+    marker: dict[str, Any] | None = None
+    """The `open_applications` document to write under `dedup_key` (bahagia.submissions)."""
+    duplicate_of: OpenApplication | None = None
+    """Set for a possible duplicate: the marker as read. The commit then updates that marker (failing if it changed
+    since: CommitConflict("duplicate")) and links the marker's holder to this submission, instead of creating it."""
 
 
 class SubmissionStore(OutboxStore, Protocol):
     def get_idempotency(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def get_open_application(self, dedup_key: str) -> OpenApplication | None: ...
 
     def get_submission(self, code: str) -> dict[str, Any] | None: ...
 

@@ -12,17 +12,20 @@ from typing import Any
 import outbox
 from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
+from bahagia.models import ApplicationBase
 from bahagia.submissions import Submission
 from intake.devices import TrustedDevice
 from intake.parsing import IdempotencyKey
 from logs import get_logger
 from outbox import BatchedOutboxCleaner
-from ports import CommitConflict, EventPublisher, NewSubmission, SubmissionStore
+from ports import CommitConflict, EventPublisher, NewSubmission, OpenApplication, SubmissionStore
 from settings import Settings
 
 log = get_logger("bahagia.intake")
 
-_CODE_ATTEMPTS = 3
+_ATTEMPTS = 5
+"""Commits tried per request: a tracking code someone else drew, or an open-application marker that changed between
+our read and our write (another possible duplicate, a holder closed), make us draw and judge again."""
 
 
 @dataclass
@@ -86,9 +89,17 @@ class _Attempt:
     pin_hash: str
     new: NewSubmission
     response: dict[str, Any]
+    phone_key: str | None
+    """The applicant's phone in the open-application marker (applications only)."""
 
 
-def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime) -> _Attempt:
+def _attempt(
+    ctx: IntakeContext,
+    submission: Submission,
+    key: IdempotencyKey | None,
+    now: dt.datetime,
+    held_by: OpenApplication | None,
+) -> _Attempt:
     keys = ctx.settings.keys
     code = ctx.new_code()
     # With a key the PIN is derived from it, so that a replay can show the same PIN while only its hash is stored.
@@ -97,6 +108,15 @@ def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | N
     pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), keys.pin_pepper)
     document = submissions.new_document(submission, code, now, pin_hash, salt, keys.ids, ctx.catalogue)
     document["due_at"] = sla.initial_due_at(document["kind"], now)
+    phone_key = marker = None
+    if isinstance(submission, ApplicationBase):
+        phone_key = submissions.applicant_phone_key(keys.ids, submission.applicant.phone)
+        if held_by is None:
+            marker = submissions.open_application_marker(code, phone_key, now)
+        else:
+            # Same NIK, another phone: accepted, flagged for the verifikator, linked both ways (docs/STAFF.md).
+            document["possible_duplicate_of"] = held_by.marker["tracking_code"]
+            marker = submissions.with_possible_duplicate(held_by.marker, code, phone_key, now)
     event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
     response = submissions.receipt(document, f"{ctx.settings.public_base_url}/v1/track/{code}")
     idempotency = None
@@ -110,8 +130,8 @@ def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | N
         }
         idempotency = (_key_id(ctx, key), record)
     counts = report_counters.submission_counts(document)
-    new = NewSubmission(document, event, idempotency, document.get("dedup_key"), counts, now)
-    return _Attempt(code, pin, pin_hash, new, response)
+    new = NewSubmission(document, event, idempotency, document.get("dedup_key"), counts, now, marker, held_by)
+    return _Attempt(code, pin, pin_hash, new, response, phone_key)
 
 
 def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: IdempotencyKey | None) -> Accepted | None:
@@ -126,9 +146,18 @@ def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: Ide
         if stored is not None and stored.get("pin_hash") == attempt.pin_hash:
             return _published(ctx, attempt)
         return None
-    if reason == "duplicate":
-        raise errors.duplicate_application() from None
     raise errors.unavailable() from None
+
+
+def _holder(ctx: IntakeContext, attempt: _Attempt) -> OpenApplication | None:
+    """Who holds the NIK our application collided with: 409 when it is the same person (same NIK and phone), the
+    marker to file beside when it is someone else, None when it was closed meanwhile (file as the holder)."""
+    assert attempt.new.dedup_key is not None
+    assert attempt.phone_key is not None
+    held = ctx.store.get_open_application(attempt.new.dedup_key)
+    if held is not None and submissions.is_same_applicant(held.marker, attempt.phone_key):
+        raise errors.duplicate_application()
+    return held
 
 
 def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
@@ -142,13 +171,20 @@ def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
 
 
 def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None) -> Accepted:
-    """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event."""
+    """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event.
+
+    An application whose NIK already has an open one for the programme is 409 only from the same person (same
+    phone); from anyone else it is accepted as a possible duplicate and answered the same (bahagia.submissions)."""
     now = ctx.clock()
-    for _ in range(_CODE_ATTEMPTS):
-        attempt = _attempt(ctx, submission, key, now)
+    held_by: OpenApplication | None = None
+    for _ in range(_ATTEMPTS):
+        attempt = _attempt(ctx, submission, key, now, held_by)
         try:
             ctx.store.commit_new_submission(attempt.new)
         except CommitConflict as conflict:
+            if conflict.reason == "duplicate":
+                held_by = _holder(ctx, attempt)
+                continue
             accepted = _after_conflict(ctx, conflict.reason, attempt, key)
             if accepted is None:
                 continue  # a tracking code collision: draw another

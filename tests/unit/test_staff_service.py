@@ -139,9 +139,7 @@ def test_ordinary_records_are_full_for_case_workers_and_each_full_read_is_audite
     assert view["next_step"]["expected_by"] == "2026-03-05"
     assert service.read_submission(ctx, PIMPINAN, "PUBLIC001")["view"] == "redacted"
     # The full read (personal data) is audited; pimpinan's redacted view of an ordinary record shows none.
-    assert [(e["action"], e["actor"]["role"], e["view"]) for e in store(ctx).audit] == [
-        ("read", "verifikator", "full")
-    ]
+    assert [(e["action"], e["actor"]["role"], e["view"]) for e in store(ctx).audit] == [("read", "verifikator", "full")]
 
 
 def test_other_opd_cases_are_404_and_admin_is_403(ctx: service.StaffContext) -> None:
