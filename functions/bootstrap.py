@@ -94,6 +94,8 @@ def build_sms_notifier(settings: Settings) -> Notifier:
         status_url=sms.check_status_url(f"{settings.public_base_url}/status"),
         secret=settings.keys.ids,
         daily_cap=settings.sms_daily_cap_per_number,
+        client_daily_budget=settings.sms_daily_budget_per_client,
+        daily_budget=settings.sms_daily_budget,
     )
 
 

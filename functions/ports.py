@@ -220,6 +220,15 @@ class NotificationStore(Protocol):
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
 
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each daily budget counter (id -> when it may be deleted) in one atomic write; each count after
+        it (increment first, then compare: concurrent receipts cannot all slip under a budget)."""
+        ...
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        """Take one back from each counter: a receipt refused by one budget does not spend the others."""
+        ...
+
 
 class SubmissionLookup(Protocol):
     def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...

@@ -152,6 +152,12 @@ class Settings(BaseSettings):
     sms_provider: Literal["sns", "http"] = "sns"
     sms_daily_cap_per_number: int = Field(default=5, ge=1)
     """SMS per number per WIB day, whatever the events: a script posting forms cannot pump SMS to a number."""
+    sms_daily_budget_per_client: int = Field(default=30, ge=1)
+    """Receipts per client address (the address that posted the forms) per WIB day: a script cycling through numbers
+    from one address cannot pump SMS either. Raise it for an office that files for many citizens from one address."""
+    sms_daily_budget: int = Field(default=5000, ge=1)
+    """Receipts per WIB day for the whole city: the ceiling on what SMS pumping from many addresses can cost. Raise it
+    before a registration campaign (docs/SMS.md, "Consent and abuse")."""
     sms_timeout_seconds: float = 5.0
     sns_region: str = "ap-southeast-3"
     sns_endpoint_url: str | None = None

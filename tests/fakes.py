@@ -43,6 +43,7 @@ class FakeNotificationStore:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     opt_outs: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    budgets: dict[str, int] = field(default_factory=dict)
     report_counts: report_counters.Counts = field(default_factory=dict)
 
     def claim(self, request: ClaimRequest) -> ClaimDecision:
@@ -70,6 +71,15 @@ class FakeNotificationStore:
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
         self.opt_outs[recipient] = {"source": source, "created_at": now}
+
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        for counter in counters:
+            self.budgets[counter] = self.budgets.get(counter, 0) + 1
+        return {counter: self.budgets[counter] for counter in counters}
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        for counter in counter_ids:
+            self.budgets[counter] -= 1
 
 
 @dataclass

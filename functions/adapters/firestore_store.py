@@ -10,6 +10,7 @@ from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
 from google.cloud import firestore
 
+from adapters.counters import increment_and_read
 from adapters.reports_firestore import add_counts
 from ports import CommitConflict, NewSubmission, OpenApplication
 
@@ -118,20 +119,8 @@ class FirestoreSubmissionStore:
         return [(snap.to_dict() or {})["event"] for snap in query.stream(timeout=self._timeout, retry=self._retry)]
 
     def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
-        ids = list(buckets)
-        batch = self._db.batch()
-        for bucket in ids:
-            batch.set(
-                self._db.collection(RATE_LIMITS).document(bucket),
-                {"count": firestore.Increment(1), "expires_at": buckets[bucket]},
-                merge=True,
-            )
-        # The commit answers with each transform's result: the count after our increment, whatever ran beside it.
-        # (A retried commit may count one attempt twice; erring that way only makes the limit stricter.)
-        results = batch.commit(timeout=self._timeout, retry=self._retry)
-        return {
-            bucket: int(result.transform_results[0].integer_value) for bucket, result in zip(ids, results, strict=True)
-        }
+        rate_limits = self._db.collection(RATE_LIMITS)
+        return increment_and_read(self._db, rate_limits, buckets, timeout=self._timeout, retry=self._retry)
 
     def refund_attempts(self, bucket_ids: list[str]) -> None:
         batch = self._db.batch()

@@ -43,8 +43,11 @@ def list_programs(request: flask.Request) -> flask.Response:
     raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
 
 
-def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None) -> Accepted:
-    """Parse at the edge, then the service: a replayed key is answered before the body is judged."""
+def accept(
+    ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None, client: str | None = None
+) -> Accepted:
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged. `client`: the
+    address that posted it, for the SMS budget per address (kept only as a daily keyed hash)."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
@@ -53,14 +56,16 @@ def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_head
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key)
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, client)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:
     body, from_form = read_body(request)
     browser_form = from_form and prefers_html(request)
     try:
-        accepted = accept(bootstrap.intake_context(), kind, body, request.headers.get("Idempotency-Key"))
+        accepted = accept(
+            bootstrap.intake_context(), kind, body, request.headers.get("Idempotency-Key"), _client_address(request)
+        )
     except errors.BahagiaError as error:
         if browser_form and error.status in (409, 422):
             return html_response(pages.form_errors(error, kind, body), error.status)

@@ -99,6 +99,7 @@ def _attempt(
     key: IdempotencyKey | None,
     now: dt.datetime,
     held_by: OpenApplication | None,
+    client: str | None,
 ) -> _Attempt:
     keys = ctx.settings.keys
     code = ctx.new_code()
@@ -108,6 +109,10 @@ def _attempt(
     pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), keys.pin_pepper)
     document = submissions.new_document(submission, code, now, pin_hash, salt, keys.ids, ctx.catalogue)
     document["due_at"] = sla.initial_due_at(document["kind"], now)
+    if client:
+        # For notify's SMS budget per address: a keyed hash that changes every WIB day, so it neither names the
+        # address nor links one day's filings to another's; never in the event, the answer or a log.
+        document["client_key"] = codes.keyed_digest(keys.ids, "sms-client", client, document["business_date"])
     phone_key = marker = None
     if isinstance(submission, ApplicationBase):
         phone_key = submissions.applicant_phone_key(keys.ids, submission.applicant.phone)
@@ -170,7 +175,9 @@ def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
     return Accepted(attempt.response, attempt.pin)
 
 
-def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None) -> Accepted:
+def submit(
+    ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, client: str | None = None
+) -> Accepted:
     """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event.
 
     An application whose NIK already has an open one for the programme is 409 only from the same person (same
@@ -178,7 +185,7 @@ def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | Non
     now = ctx.clock()
     held_by: OpenApplication | None = None
     for _ in range(_ATTEMPTS):
-        attempt = _attempt(ctx, submission, key, now, held_by)
+        attempt = _attempt(ctx, submission, key, now, held_by, client)
         try:
             ctx.store.commit_new_submission(attempt.new)
         except CommitConflict as conflict:

@@ -97,6 +97,14 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
     yield ("sms", "diterima_ponsel", "", "SMS sampai di ponsel (laporan operator)", shown(sms.delivered))
     yield ("sms", "gagal", "", "SMS gagal", shown(sms.failed))
     yield ("sms", "segmen", "", "Segmen SMS terkirim", shown(sms.segments))
+    yield (
+        "sms",
+        "ditolak_batas_alamat",
+        "",
+        "Tanda terima ditolak: batas harian per alamat",
+        shown(sms.refused_client_budget),
+    )
+    yield ("sms", "ditolak_batas_kota", "", "Tanda terima ditolak: batas harian kota", shown(sms.refused_daily_budget))
     mtd = report.month_to_date
     for key, label, value in (
         ("pengajuan", "Pengajuan baru", mtd.submissions),

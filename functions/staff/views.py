@@ -43,7 +43,7 @@ SUMMARY_FIELDS = (
     "possible_duplicate_of",
     "possible_duplicates",
 )
-HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key")
+HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key", "client_key")
 NOTIFICATION_FIELDS = (
     "event_id",
     "event_type",
