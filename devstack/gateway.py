@@ -223,10 +223,14 @@ class Gateway:
                 # Clean URLs: /status is web/status.html, as the production bucket serves it (infra/gateway.tf
                 # uploads every page a second time without its extension). SMS texts use the short form.
                 file_path = Path(joined + ".html")
+        # The production web bucket adds the same headers to whatever it answers (backend bucket
+        # custom_response_headers, generated from the same topology entry).
+        security = list(self.topology.static_headers)
         if file_path is None:
             payload = b"<!doctype html><title>Tidak ditemukan</title><p>Halaman tidak ditemukan.</p>"
             start_response(
-                "404 Not Found", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(payload)))]
+                "404 Not Found",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(payload))), *security],
             )
             return [] if method == "HEAD" else [payload]
         content_type = mimetypes.guess_type(file_path.name)[0] or "application/octet-stream"
@@ -235,7 +239,12 @@ class Gateway:
         data = file_path.read_bytes()
         start_response(
             "200 OK",
-            [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-cache")],
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-cache"),
+                *security,
+            ],
         )
         return [] if method == "HEAD" else [data]
 
