@@ -105,7 +105,8 @@ def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
         "/v1/staff/reports/{date}.csv": {
             "get": {
                 "operationId": "staffGetReportCsv",
-                "summary": "Laporan harian sebagai CSV; angka di bawah 5 ditampilkan sebagai <5 (pimpinan, admin)",
+                "summary": "Laporan harian sebagai CSV; angka di bawah 5 sebagai <5, angka yang disamarkan sebagai x "
+                "(pimpinan, admin)",
                 "security": security,
                 "parameters": [date],
                 "responses": {
