@@ -30,9 +30,11 @@ SECURITY_HEADERS = {
 }
 
 PAGE_POLICY = (
-    # The receipt, status and error pages: the site's stylesheet and icon, a form that posts to this site, no script.
-    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'none'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    # The receipt, status and error pages: the same policy as the static forms (infra/topology.json, checked by
+    # tests/unit/test_security_headers.py), one for the whole site: only its own stylesheet, icon and scripts (these
+    # pages have none), forms that post to it, no <base>, no framing.
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 

@@ -1,7 +1,7 @@
 """Trusted devices: the browsers and apps that filed a code or have shown its right PIN.
 
-A device is trusted for a code by a signed cookie (`bahagia_device`, the cookie key, 180 days) set on the answer to
-its submission and on every status answered with the right PIN. Its guesses on that code count against its own
+A device is trusted for a code by a signed cookie (`bahagia_device`, path /v1/, the cookie key, 180 days) set on the
+answer to its submission and on every status answered with the right PIN. Its guesses on that code count against its own
 budget (intake.service.track), so strangers spending the code's shared budget cannot lock the owner out. The cookie
 can only be had by filing the code or by knowing its PIN, so it gives a guesser nothing new; a copied cookie still
 guesses within that one device's budget.
@@ -63,7 +63,8 @@ def remember(response: flask.Response, device: TrustedDevice | None, code: str) 
         DEVICE_COOKIE,
         _serializer().dumps({"d": device_id, "c": codes}),
         max_age=DEVICE_MAX_AGE,
-        path="/v1/track",  # sent with status look-ups only (GET /v1/track/{code} and the status form's POST)
+        # Sent with status look-ups and with submissions (so a device that files a second code keeps the first).
+        path="/v1/",
         secure=bootstrap.settings().public_base_url.startswith("https://"),
         httponly=True,
         samesite="Strict",

@@ -218,8 +218,10 @@ class _Numbers(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        self._capture = (tag == "td" and values.get("class") == "num") or tag in ("b", "title") or (
-            tag == "text" and values.get("class") == "value"
+        self._capture = (
+            (tag == "td" and values.get("class") == "num")
+            or tag in ("b", "title")
+            or (tag == "text" and values.get("class") == "value")
         )
 
     def handle_data(self, data: str) -> None:

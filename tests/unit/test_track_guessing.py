@@ -105,7 +105,7 @@ def _client(target: str) -> Any:
 
 def _device_cookie(response: Any) -> str:
     [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{DEVICE_COOKIE}=")]
-    assert "Path=/v1/track" in cookie
+    assert "Path=/v1/;" in cookie or cookie.endswith("Path=/v1/")
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
     return cookie.split(";")[0].partition("=")[2]
@@ -116,7 +116,7 @@ def test_over_http_the_phone_that_filed_the_code_keeps_access_during_an_attack(c
     filed = _client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
     [code] = store_codes(ctx)
     phone = _client("track_submission")
-    phone.set_cookie(DEVICE_COOKIE, _device_cookie(filed), path="/v1/track")
+    phone.set_cookie(DEVICE_COOKIE, _device_cookie(filed), path="/v1/")
     stranger = _client("track_submission")
     for i in range(1, 9):
         wrong = stranger.post(
@@ -136,7 +136,7 @@ def test_over_http_the_phone_that_filed_the_code_keeps_access_during_an_attack(c
     assert page.status_code == 200
     _device_cookie(page)  # trusted again, for another 180 days
     forged = _client("track_submission")
-    forged.set_cookie(DEVICE_COOKIE, "eyJkIjoib3duZXIiLCJjIjpbXX0.forged.signature", path="/v1/track")
+    forged.set_cookie(DEVICE_COOKIE, "eyJkIjoib3duZXIiLCJjIjpbXX0.forged.signature", path="/v1/")
     refused = forged.post(
         "/v1/track",
         data={"tracking_code": code, "pin": pin_on_receipt},
@@ -165,3 +165,23 @@ def _receipt_pin(filed: Any, code: str) -> str:
     browser.set_cookie(name, value, path=f"/v1/receipt/{code}")
     html = browser.get(f"/v1/receipt/{code}", headers=BROWSER).get_data(as_text=True)
     return html.split('data-testid="pin">', 1)[1].split("<", 1)[0]
+
+
+def test_a_device_that_files_twice_is_trusted_for_both_codes(ctx: IntakeContext) -> None:
+    from intake import devices
+
+    first = _client("submit_application").post("/v1/applications", json=samples.application())
+    phone = _client("submit_complaint")  # the same browser: the cookie's path sends it with the second filing
+    phone.set_cookie(DEVICE_COOKIE, _device_cookie(first), path="/v1/")
+    second = phone.post("/v1/complaints", json=samples.complaint())
+    assert second.status_code == 201
+    codes = [first.get_json()["tracking_code"], second.get_json()["tracking_code"]]
+    request = _client("track_submission").application.test_request_context(
+        "/v1/track", headers={"Cookie": f"{DEVICE_COOKIE}={_device_cookie(second)}"}
+    )
+    with request:
+        import flask
+
+        device = devices.read(flask.request)
+    assert device is not None
+    assert list(device.codes) == codes
