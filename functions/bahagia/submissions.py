@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from bahagia import calendar
+from bahagia import calendar, channels
 from bahagia.codes import keyed_digest
 from bahagia.identity import nik_birth_date, nik_gender
 from bahagia.models import ApplicationBase, ComplaintIn
@@ -117,6 +117,7 @@ def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str
         "schema_version": SCHEMA_VERSION,
         "tracking_code": code,
         "kind": kind,
+        "channel": channels.DEFAULT_CHANNEL,
         "status": "diterima",
         "submitted_at": now,
         "status_changed_at": now,
@@ -186,12 +187,19 @@ def new_document(
     pin_salt: str,
     secret: bytes,
     catalogue: Catalogue,
+    channel: str = channels.DEFAULT_CHANNEL,
 ) -> dict[str, Any]:
-    """The `submissions/{code}` document of a parsed request."""
+    """The `submissions/{code}` document of a parsed request that came in by `channel` (bahagia.channels)."""
+    if channel not in channels.CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     if isinstance(submission, ComplaintIn):
         default_opd = catalogue.categories[submission.category]["default_opd"]
-        return complaint_document(submission, code, now, pin_hash, pin_salt, default_opd)
-    return application_document(submission, code, now, pin_hash, pin_salt, open_application_key(secret, submission))
+        document = complaint_document(submission, code, now, pin_hash, pin_salt, default_opd)
+    else:
+        key = open_application_key(secret, submission)
+        document = application_document(submission, code, now, pin_hash, pin_salt, key)
+    document["channel"] = channel
+    return document
 
 
 RECEIPT_FIELDS = {"application": ("program", "benefit"), "complaint": ("category", "privacy")}

@@ -8,7 +8,7 @@ import flask
 import functions_framework
 
 import bootstrap
-from bahagia import codes, errors
+from bahagia import channels, codes, errors
 from edge.http import endpoint, html_response, json_response, prefers_html, read_body
 from intake import devices, pages
 
@@ -44,9 +44,15 @@ def list_programs(request: flask.Request) -> flask.Response:
 
 
 def accept(
-    ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None, client: str | None = None
+    ctx: IntakeContext,
+    kind: str,
+    body: dict[str, Any],
+    idempotency_header: str | None,
+    channel: str = channels.DEFAULT_CHANNEL,
+    client: str | None = None,
 ) -> Accepted:
-    """Parse at the edge, then the service: a replayed key is answered before the body is judged. `client`: the
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged. The one intake
+    path: the forms and the JSON API (`web`) and the Open311 facade (`open311`) all come through here. `client`: the
     address that posted it, for the SMS budget per address (kept only as a daily keyed hash)."""
     from bahagia.validation import parse_submission
     from intake import service
@@ -56,7 +62,7 @@ def accept(
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, client)
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, channel, client)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:
@@ -64,7 +70,11 @@ def _submit(request: flask.Request, kind: str) -> flask.Response:
     browser_form = from_form and prefers_html(request)
     try:
         accepted = accept(
-            bootstrap.intake_context(), kind, body, request.headers.get("Idempotency-Key"), _client_address(request)
+            bootstrap.intake_context(),
+            kind,
+            body,
+            request.headers.get("Idempotency-Key"),
+            client=_client_address(request),
         )
     except errors.BahagiaError as error:
         if browser_form and error.status in (409, 422):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
+from bahagia import calendar, channels, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
 from bahagia.models import ApplicationBase
 from bahagia.submissions import Submission
@@ -99,6 +99,7 @@ def _attempt(
     key: IdempotencyKey | None,
     now: dt.datetime,
     held_by: OpenApplication | None,
+    channel: str,
     client: str | None,
 ) -> _Attempt:
     keys = ctx.settings.keys
@@ -107,7 +108,7 @@ def _attempt(
     pin = codes.derived_pin(keys.pin_derivation, "pin", key.key, code) if key else ctx.new_pin()
     salt = ctx.new_salt()
     pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), keys.pin_pepper)
-    document = submissions.new_document(submission, code, now, pin_hash, salt, keys.ids, ctx.catalogue)
+    document = submissions.new_document(submission, code, now, pin_hash, salt, keys.ids, ctx.catalogue, channel)
     document["due_at"] = sla.initial_due_at(document["kind"], now)
     if client:
         # For notify's SMS budget per address: a keyed hash that changes every WIB day, so it neither names the
@@ -176,16 +177,22 @@ def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
 
 
 def submit(
-    ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, client: str | None = None
+    ctx: IntakeContext,
+    submission: Submission,
+    key: IdempotencyKey | None,
+    channel: str = channels.DEFAULT_CHANNEL,
+    client: str | None = None,
 ) -> Accepted:
     """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event.
+    `channel` (bahagia.channels) is how it reached the city: the caller's to say, never the body's. `client`: the
+    address that posted it, kept only as a daily keyed hash for the SMS budget per address.
 
     An application whose NIK already has an open one for the programme is 409 only from the same person (same
     phone); from anyone else it is accepted as a possible duplicate and answered the same (bahagia.submissions)."""
     now = ctx.clock()
     held_by: OpenApplication | None = None
     for _ in range(_ATTEMPTS):
-        attempt = _attempt(ctx, submission, key, now, held_by, client)
+        attempt = _attempt(ctx, submission, key, now, held_by, channel, client)
         try:
             ctx.store.commit_new_submission(attempt.new)
         except CommitConflict as conflict:
