@@ -217,6 +217,11 @@ def rendered() -> dict[str, str]:
         sections=_sections(fields, GROUP_LEGENDS),
         form_data={"kind": "complaint", "fields": _client_descriptors(fields), "rules": rules},
     )
+    # The staff console (web/petugas/), imported here because it builds on this module.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from build_console import rendered as console_pages
+
+    pages.update(console_pages())
     return pages
 
 
