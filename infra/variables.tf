@@ -119,3 +119,9 @@ variable "staff_audience" {
     error_message = "staff_audience must name the OAuth client id of the staff tool."
   }
 }
+
+variable "staff_hosted_domain" {
+  description = "Optional: the Google Workspace domain of the city's accounts (e.g. jambikota.go.id). The console's sign-in then offers only accounts of that domain (a hint to Google; staff_api still decides by the staff directory)."
+  type        = string
+  default     = ""
+}
