@@ -18,6 +18,8 @@ nox.options.error_on_missing_interpreters = True
 
 DEV_LOCK = "requirements/dev.lock"
 INFRA_LOCK = "requirements/infra.lock"
+CHECKOV_OUT = ["--compact", "--quiet", "--skip-download", "--output", "cli"]
+CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"}
 
 
 def _install(session: nox.Session) -> None:
@@ -107,16 +109,13 @@ def reports(session: nox.Session) -> None:
 def infra(session: nox.Session) -> None:
     """checkov over infra/ (Terraform): fails on any failed check not skipped in place with a reason."""
     session.run_install("uv", "pip", "sync", "--python", session.virtualenv.location, INFRA_LOCK, silent=True)
-    session.run(
-        "checkov", "--directory", "infra", "--framework", "terraform", "secrets",
-        "--compact", "--quiet", "--skip-download", "--output", "cli",
-        env={"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"},
-    )
+    session.run("checkov", "--directory", "infra", "--framework", "terraform", "secrets", *CHECKOV_OUT, env=CHECKOV_ENV)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy."""
+    """ruff (lint and format) and mypy: strict for functions/ and devstack/, calls and types for tests/."""
     _install(session)
     session.run("ruff", "check", ".")
-    session.run("mypy", "functions")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "functions", "devstack", "tests")

@@ -38,7 +38,7 @@ REPORT_DATE = dt.date(2025, 11, 17)
 def seed(client: Any, size: int, days: int, workers: int) -> dict[str, int]:
     from adapters.reports_firestore import COLLECTIONS, add_counts
     from bahagia import report_counters
-    from reports import seed as demo
+    from devstack import reports_seed as demo
 
     now = dt.datetime.combine(REPORT_DATE + dt.timedelta(days=1), dt.time(0, 30), tzinfo=demo.WIB)
     first = REPORT_DATE - dt.timedelta(days=days - 1)

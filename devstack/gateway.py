@@ -50,7 +50,7 @@ HOP_BY_HOP = frozenset(
 )
 
 UNAVAILABLE = {"error": {"code": "service_unavailable", "message": "Layanan sedang tidak tersedia, silakan coba lagi."}}
-# Same code and text as the functions' own 413 (functions/web/http.py), so a client sees one shape either way.
+# Same code and text as the functions' own 413 (functions/edge/http.py), so a client sees one shape either way.
 TOO_LARGE = {"error": {"code": "body_too_large", "message": "Isi permintaan melebihi 64 KiB."}}
 BAD_REQUEST = {"error": {"code": "bad_request", "message": "Permintaan tidak dapat dibaca."}}
 

@@ -15,9 +15,9 @@ from settings import Settings, get_settings
 if TYPE_CHECKING:
     from google.cloud import firestore as firestore_module
 
-    from bahagia.notifications import SmsProvider
     from intake.service import IntakeContext
     from notify.service import Notifier
+    from ports import SmsProvider, TokenVerifier
     from reports.service import ReportContext
     from staff.service import StaffContext
 
@@ -44,8 +44,8 @@ def build_intake_context(settings: Settings) -> IntakeContext:
     from adapters.firestore_store import FirestoreSubmissionStore
     from adapters.pubsub_publisher import PubSubEventPublisher
     from bahagia.catalogue import catalogue
-    from intake.outbox import BatchedOutboxCleaner
     from intake.service import IntakeContext
+    from outbox import BatchedOutboxCleaner
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     store = FirestoreSubmissionStore(client, settings.firestore_timeout_seconds)
@@ -141,7 +141,7 @@ def build_staff_context(settings: Settings) -> StaffContext:
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     directory = FirestoreStaffDirectory(client, settings.firestore_timeout_seconds)
     opd_ids = set(catalogue().opd)
-    verifier: auth.TokenVerifier
+    verifier: TokenVerifier
     if settings.staff_auth == "google":
         verifier = auth.GoogleTokenVerifier(settings.staff_audience, directory, auth.google_id_token_verifier())
     else:

@@ -1,13 +1,20 @@
-"""Fakes for the ports: real behaviour on dicts and lists, recording what happened (FakeSms.sent)."""
+"""Fakes for the ports: real behaviour on dicts and lists, recording what happened (FakeSms.sent).
+
+Each store that the nightly report's counters ride on keeps them in `report_counts` (`{counter document id: {field:
+value}}`, summed), from the counts the services hand over, so unit tests can check them without Firestore.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia.notifications import ClaimDecision, ClaimRequest, SmsError, decide_claim
+from bahagia import report_counters
+from bahagia.notifications import ClaimDecision, ClaimRequest, RecordUpdate, decide_claim
+from ports import CommitConflict, NewSubmission, PublishFailed, SmsError
 
 # --- SMS (notify) --------------------------------------------------------------------------------------------------
 
@@ -36,6 +43,7 @@ class FakeNotificationStore:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     opt_outs: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    report_counts: report_counters.Counts = field(default_factory=dict)
 
     def claim(self, request: ClaimRequest) -> ClaimDecision:
         existing = self.records.get(request.notification_id)
@@ -52,10 +60,13 @@ class FakeNotificationStore:
             self.records[request.notification_id].update(decision.update)
         if decision.increment_counter:
             self.counters[request.counter_id] = self.counters.get(request.counter_id, 0) + 1
+        report_counters.merge(self.report_counts, decision.counts)
         return decision
 
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None:
-        self.records[notification_id].update(update)
+    def finish(self, update: RecordUpdate) -> None:
+        record = self.records[update.notification_id]  # update(): a record that vanished fails, as in Firestore
+        report_counters.merge(self.report_counts, update.counts(dict(record)))
+        record.update(update.fields)
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
         self.opt_outs[recipient] = {"source": source, "created_at": now}
@@ -76,13 +87,14 @@ class FakeSubmissions:
 
 @dataclass
 class FakeSubmissionStore:
-    """intake.ports.SubmissionStore on dicts, with the same all-or-nothing create() semantics as the batch."""
+    """ports.SubmissionStore on dicts, with the same all-or-nothing create() semantics as the batch."""
 
     submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
     rate_limits: dict[str, int] = field(default_factory=dict)
+    report_counts: report_counters.Counts = field(default_factory=dict)
     commits: int = 0
 
     def get_idempotency(self, key_id: str) -> dict[str, Any] | None:
@@ -91,29 +103,22 @@ class FakeSubmissionStore:
     def get_submission(self, code: str) -> dict[str, Any] | None:
         return self.submissions.get(code)
 
-    def commit_new_submission(
-        self,
-        document: dict[str, Any],
-        outbox_event: dict[str, Any],
-        idempotency: tuple[str, dict[str, Any]] | None,
-        dedup_key: str | None,
-        now: dt.datetime,
-    ) -> None:
-        from intake.ports import CommitConflict
-
+    def commit_new_submission(self, new: NewSubmission) -> None:
+        code, idempotency, dedup_key = new.document["tracking_code"], new.idempotency, new.dedup_key
         if idempotency is not None and idempotency[0] in self.idempotency:
             raise CommitConflict("idempotency")
-        if document["tracking_code"] in self.submissions:
+        if code in self.submissions:
             raise CommitConflict("submission")
         if dedup_key is not None and dedup_key in self.open_applications:
             raise CommitConflict("duplicate")
         self.commits += 1
-        self.submissions[document["tracking_code"]] = document
-        self.outbox[outbox_event["event_id"]] = {"event": outbox_event, "created_at": now}
+        self.submissions[code] = new.document
+        self.outbox[new.outbox_event["event_id"]] = {"event": new.outbox_event, "created_at": new.now}
+        report_counters.merge(self.report_counts, new.counts)
         if idempotency is not None:
             self.idempotency[idempotency[0]] = idempotency[1]
         if dedup_key is not None:
-            self.open_applications[dedup_key] = {"tracking_code": document["tracking_code"]}
+            self.open_applications[dedup_key] = {"tracking_code": code}
 
     def delete_outbox(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
@@ -142,8 +147,6 @@ class FakePublisher:
     fail_next: int = 0
 
     def publish(self, event: dict[str, Any]) -> str:
-        from adapters.pubsub_publisher import PublishFailed
-
         if self.fail_next:
             self.fail_next -= 1
             raise PublishFailed("TimeoutError")
@@ -156,7 +159,7 @@ class FakePublisher:
 
 @dataclass
 class FakeStaffStore:
-    """staff.ports.StaffStore on dicts; commit_transition applies the outcome all at once, as the transaction does."""
+    """ports.StaffStore on dicts; commit_transition applies the outcome all at once, as the transaction does."""
 
     submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
@@ -164,6 +167,7 @@ class FakeStaffStore:
     open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     notification_records: list[dict[str, Any]] = field(default_factory=list)
     queries: list[Any] = field(default_factory=list)
+    report_counts: report_counters.Counts = field(default_factory=dict)
 
     def get_submission(self, code: str) -> dict[str, Any] | None:
         return self.submissions.get(code)
@@ -183,7 +187,7 @@ class FakeStaffStore:
         id_descending = query.order_fields[-1][1]
         docs.sort(key=lambda d: d["tracking_code"], reverse=id_descending)
         for name, descending in reversed(query.order_fields):
-            docs.sort(key=lambda d, name=name: d[name], reverse=descending)
+            docs.sort(key=operator.itemgetter(name), reverse=descending)
         if query.after is not None:
             values, code = query.after
             keys = [*values, code]
@@ -209,6 +213,7 @@ class FakeStaffStore:
         doc.update(outcome.changes)
         self.audit.append(dict(outcome.audit))
         self.outbox[outcome.event["event_id"]] = {"event": outcome.event}
+        report_counters.merge(self.report_counts, outcome.counts)
         if outcome.release_marker:
             self.open_applications.pop(outcome.release_marker, None)
         return dict(doc), outcome
@@ -240,7 +245,7 @@ class FakeStaffStore:
 
 @dataclass
 class FakeStaffDirectory:
-    """staff.auth.StaffDirectory on a dict keyed by normalized e-mail; `puts` records who changed whom."""
+    """ports.StaffDirectory on a dict keyed by normalized e-mail; `puts` records who changed whom."""
 
     members: dict[str, Any] = field(default_factory=dict)
     puts: list[tuple[str, str]] = field(default_factory=list)

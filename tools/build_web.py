@@ -21,6 +21,8 @@ from bahagia.catalogue import catalogue  # noqa: E402
 
 WEB = ROOT / "web"
 TEMPLATES = Path(__file__).resolve().parent / "web_templates"
+# The one base.html: the pages intake renders (receipt, status, form errors) extend the same one.
+BASE_TEMPLATES = ROOT / "functions" / "edge" / "templates"
 
 # Radios read better than a select on a phone, up to a handful of choices; places are always selects.
 MAX_RADIOS = 7
@@ -57,8 +59,12 @@ AUTOCOMPLETE = {
     "reporter.phone": "tel",
 }
 
-NUMERIC_STRINGS = {"applicant.nik": "[0-9]{16}", "applicant.kk": "[0-9]{16}", "applicant.address.rt": "[0-9]{1,3}",
-                   "applicant.address.rw": "[0-9]{1,3}"}
+NUMERIC_STRINGS = {
+    "applicant.nik": "[0-9]{16}",
+    "applicant.kk": "[0-9]{16}",
+    "applicant.address.rt": "[0-9]{1,3}",
+    "applicant.address.rw": "[0-9]{1,3}",
+}
 TEL_FIELDS = {"applicant.phone", "reporter.phone"}
 
 # Fields whose need depends on another answer: without JavaScript the label says when they are needed and the server
@@ -146,7 +152,7 @@ def _client_descriptors(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader([TEMPLATES, BASE_TEMPLATES]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -228,9 +234,7 @@ def rendered() -> dict[str, str]:
 def stale(directory: Path) -> list[str]:
     """Generated pages of `directory` that differ from what the catalogue gives now, missing and leftover ones too."""
     pages = rendered()
-    on_disk = {
-        str(path.relative_to(directory)) for path in directory.rglob("*.html") if "static" not in path.parts
-    }
+    on_disk = {str(path.relative_to(directory)) for path in directory.rglob("*.html") if "static" not in path.parts}
     differ = {
         name
         for name, text in pages.items()

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
-from bahagia.openapi import component_schemas, openapi_document  # noqa: E402
+from edge.openapi import component_schemas, openapi_document  # noqa: E402
 
 
 def rendered() -> dict[str, str]:

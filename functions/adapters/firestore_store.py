@@ -10,8 +10,7 @@ from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
-from bahagia import report_counters
-from intake.ports import CommitConflict
+from ports import CommitConflict, NewSubmission
 
 SUBMISSIONS = "submissions"
 IDEMPOTENCY = "idempotency_keys"
@@ -40,30 +39,24 @@ class FirestoreSubmissionStore:
         snapshot = self._db.collection(SUBMISSIONS).document(code).get(timeout=self._timeout, retry=self._retry)
         return snapshot.to_dict() if snapshot.exists else None
 
-    def commit_new_submission(
-        self,
-        document: dict[str, Any],
-        outbox_event: dict[str, Any],
-        idempotency: tuple[str, dict[str, Any]] | None,
-        dedup_key: str | None,
-        now: dt.datetime,
-    ) -> None:
+    def commit_new_submission(self, new: NewSubmission) -> None:
         """One atomic batch of create()s: the submission, its markers and its outbox entry, or nothing."""
-        code = document["tracking_code"]
+        code = new.document["tracking_code"]
+        idempotency, dedup_key = new.idempotency, new.dedup_key
         batch = self._db.batch()
-        batch.create(self._db.collection(SUBMISSIONS).document(code), document)
+        batch.create(self._db.collection(SUBMISSIONS).document(code), new.document)
         # The nightly report's counters, in the same commit: a batch that fails (duplicate, replay) counts nothing.
-        add_counts(batch, self._db, report_counters.submission_counts(document))
+        add_counts(batch, self._db, new.counts)
         batch.create(
-            self._db.collection(OUTBOX).document(outbox_event["event_id"]),
-            {"event": outbox_event, "created_at": now, "tracking_code": code},
+            self._db.collection(OUTBOX).document(new.outbox_event["event_id"]),
+            {"event": new.outbox_event, "created_at": new.now, "tracking_code": code},
         )
         if idempotency is not None:
             batch.create(self._db.collection(IDEMPOTENCY).document(idempotency[0]), idempotency[1])
         if dedup_key is not None:
             batch.create(
                 self._db.collection(OPEN_APPLICATIONS).document(dedup_key),
-                {"tracking_code": code, "created_at": now},
+                {"tracking_code": code, "created_at": new.now},
             )
         try:
             # No automatic retry: a create() that succeeded but whose answer was lost would fail on retry, and the

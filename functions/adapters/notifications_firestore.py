@@ -2,7 +2,8 @@
 
 Collections: `notifications/{event_id}:{recipient}` (the records staff read), `sms_opt_outs/{recipient}` and
 `sms_daily_counts/{recipient}_{date}` (TTL on `expires_at`), where {recipient} is an HMAC of the number, never the
-number. The decision itself is bahagia.notifications.decide_claim; this adapter only reads and writes atomically.
+number. The decision itself is bahagia.notifications.decide_claim, and the report counts come with it (or with the
+RecordUpdate of a finished send); this adapter only reads and writes atomically.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
-from bahagia.notifications import ClaimDecision, ClaimRequest, decide_claim
-from bahagia.report_counters import notification_counts
+from bahagia.notifications import ClaimDecision, ClaimRequest, RecordUpdate, decide_claim
 
 COUNTER_TTL = dt.timedelta(days=2)
 
@@ -35,9 +35,8 @@ class FirestoreNotificationStore:
         @firestore.transactional
         def run(transaction: firestore.Transaction) -> ClaimDecision:
             record = record_ref.get(transaction=transaction)
-            before = (record.to_dict() or {}) if record.exists else None
-            if before is not None:
-                decision = decide_claim(request, before, opted_out=False, sent_today=0)
+            if record.exists:
+                decision = decide_claim(request, record.to_dict() or {}, opted_out=False, sent_today=0)
                 count = 0
             else:
                 opted_out = opt_out_ref.get(transaction=transaction).exists
@@ -48,12 +47,10 @@ class FirestoreNotificationStore:
                 # create() carries the exists=False precondition: a concurrent claim makes this commit fail and
                 # the transaction run again, to find the record.
                 transaction.create(record_ref, decision.create)
-                # The nightly report's counters (issue 5) move in the same commit as the record's status.
-                add_counts(transaction, self._client, notification_counts(None, decision.create))
             if decision.update is not None:
                 transaction.update(record_ref, decision.update)
-                if before is not None:
-                    add_counts(transaction, self._client, notification_counts(before, {**before, **decision.update}))
+            # The nightly report's counters (issue 5) move in the same commit as the record's status.
+            add_counts(transaction, self._client, decision.counts)
             if decision.increment_counter:
                 transaction.set(
                     counter_ref,
@@ -65,19 +62,18 @@ class FirestoreNotificationStore:
         result: ClaimDecision = run(self._client.transaction(max_attempts=10))
         return result
 
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None:
+    def finish(self, update: RecordUpdate) -> None:
         """Record the outcome (sent / failed) and move the report's counters with it: read the record as it was, in
         a transaction, so that the counters leave its old status exactly once."""
-        record_ref = self._notifications.document(notification_id)
+        record_ref = self._notifications.document(update.notification_id)
 
         @firestore.transactional
         def run(transaction: firestore.Transaction) -> None:
             snapshot = record_ref.get(transaction=transaction)
             # update() keeps its precondition: a record that vanished fails as it did before, writing nothing.
-            transaction.update(record_ref, update)
+            transaction.update(record_ref, update.fields)
             if snapshot.exists:
-                before = snapshot.to_dict() or {}
-                add_counts(transaction, self._client, notification_counts(before, {**before, **update}))
+                add_counts(transaction, self._client, update.counts(snapshot.to_dict() or {}))
 
         run(self._client.transaction(max_attempts=10))
 

@@ -8,9 +8,7 @@ from typing import Any
 from google.api_core.retry import Retry
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # namespace package mypy cannot see into
 
-
-class PublishFailed(Exception):
-    """The event did not reach Pub/Sub in time; it stays in the outbox."""
+from ports import PublishFailed
 
 
 class PubSubEventPublisher:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import httpx
 
-from bahagia.notifications import FailureReason, PermanentSmsError, TransientSmsError
+from bahagia.notifications import FailureReason
+from ports import PermanentSmsError, TransientSmsError
 
 
 class HttpGatewaySms:

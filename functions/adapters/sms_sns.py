@@ -17,7 +17,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from bahagia.notifications import FailureReason, PermanentSmsError, TransientSmsError
+from bahagia.notifications import FailureReason
+from ports import PermanentSmsError, TransientSmsError
 
 _THROTTLING = {
     "Throttling",

@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-
-def iso_utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
+from bahagia.calendar import iso_utc
 
 RECEIVED = "submission.received"
 STATUS_CHANGED = "submission.status_changed"

@@ -81,4 +81,3 @@ def is_indonesian_mobile(e164: str) -> bool:
     except PydanticCustomError:
         return False
     return True
-

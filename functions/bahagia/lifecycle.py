@@ -1,8 +1,9 @@
 """The two lifecycles (data/lifecycles.json), validated at load, and the pure transition rule.
 
-`transition()` is handed the submission as stored, what a staff member asks for, who they are and `now`; it returns
-the fields to write, the citizen's timeline entry, the audit entry and the event, or raises a BahagiaError (409 not
-allowed from the current status, 422 missing note or OPD, 403 role may not make it). It does no I/O: the staff
+`transition()` is handed the submission as stored, what a staff member asks for (a StaffTransition, parsed at the
+edge), who they are and `now`; it returns the fields to write, the citizen's timeline entry, the audit entry and the
+event, or raises a BahagiaError (409 not allowed from the current status, 422 missing or unknown OPD, 403 role may
+not make it). It does no I/O: the staff
 service runs it inside a Firestore transaction, so it always judges the state that is being replaced.
 """
 
@@ -14,16 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bahagia import events, sla
 from bahagia.errors import BahagiaError, FieldError, validation_failed
 
+if TYPE_CHECKING:
+    from bahagia.models import StaffTransition
+
 KINDS = ("complaint", "application")
 SYSTEM_ROLE = "sistem"
 """The actor of automatic transitions (close_stale_followups); never a role a person can hold."""
-
-NOTE_MAX_LENGTH = 2000
 
 
 class LifecycleError(ValueError):
@@ -192,6 +194,58 @@ def lifecycle(kind: str) -> Lifecycle:
     return workflow().lifecycles[kind]
 
 
+# --- status lists, derived from the data (reports, SMS, staff queries) ---------------------------------------------
+
+
+def _main_path(life: Lifecycle) -> list[str]:
+    path: list[str] = []
+    status: str | None = life.initial
+    while status is not None and status not in path:
+        path.append(status)
+        status = life.statuses[status].next
+    return path
+
+
+@cache
+def all_statuses() -> tuple[str, ...]:
+    """Every status of either lifecycle, in the order reports list them: each lifecycle's main path (the initial
+    status, then `next` after `next`), complaints first, then the statuses off every main path (rejections)."""
+    ordered: list[str] = []
+    for kind in KINDS:
+        ordered.extend(s for s in _main_path(lifecycle(kind)) if s not in ordered)
+    for kind in KINDS:
+        ordered.extend(s for s in lifecycle(kind).statuses if s not in ordered)
+    return tuple(ordered)
+
+
+@cache
+def target_statuses() -> tuple[str, ...]:
+    """Statuses a transition can lead to (the initial status is only ever the first), in report order."""
+    targets = {rule.target for kind in KINDS for rule in lifecycle(kind).rules.values()}
+    return tuple(s for s in all_statuses() if s in targets)
+
+
+@cache
+def sla_statuses() -> tuple[str, ...]:
+    """Open statuses whose next step is a person's job, so that they can be overdue (StatusInfo.counts_as_overdue)."""
+    overdue = {s for kind in KINDS for s in lifecycle(kind).overdue_statuses}
+    return tuple(s for s in all_statuses() if s in overdue)
+
+
+@cache
+def first_step_statuses() -> tuple[str, ...]:
+    """The step after the initial status ('time to verification' runs from submission to it)."""
+    firsts = {lifecycle(kind).status(lifecycle(kind).initial).next for kind in KINDS}
+    return tuple(s for s in all_statuses() if s in firsts)
+
+
+@cache
+def closed_statuses() -> tuple[str, ...]:
+    """Final statuses ('time to completion' runs from submission to any of them)."""
+    closed = {s for kind in KINDS for s, info in lifecycle(kind).statuses.items() if info.closed}
+    return tuple(s for s in all_statuses() if s in closed)
+
+
 def opd_names() -> dict[str, str]:
     from bahagia.catalogue import catalogue
 
@@ -224,15 +278,6 @@ class Actor:
 SYSTEM_ACTOR = Actor(email="sistem@bahagia", role=SYSTEM_ROLE)
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionRequest:
-    to: str
-    note: str
-    opd: str | None = None
-    expected_from: str | None = None
-    """The status the staff member saw (body field `from`, optional): if the case has moved on since, 409."""
-
-
 @dataclass(frozen=True)
 class TransitionOutcome:
     changes: dict[str, Any]
@@ -241,7 +286,9 @@ class TransitionOutcome:
     event: dict[str, Any]
     release_marker: str | None = None
     """The open_applications id to delete, when an application reaches a status that closes it."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """What the transition adds to the nightly report's counters (bahagia.report_counters.transition_counts, judged
+    on the submission as the transaction read it); the staff service fills it in, the store writes it."""
 
 
 def invalid_transition(source: str, target: str) -> BahagiaError:
@@ -271,35 +318,6 @@ def allowed_roles(rule: TransitionRule, doc: Mapping[str, Any]) -> frozenset[str
     return rule.restricted_roles if is_restricted(doc) else rule.roles
 
 
-def validate_request(raw: Mapping[str, Any]) -> TransitionRequest:
-    """Parse the body of POST .../transitions; every problem is one 422 detail."""
-    details: list[FieldError] = []
-    to, note, opd, expected_from = raw.get("to"), raw.get("note"), raw.get("opd"), raw.get("from")
-    if not isinstance(to, str) or not to.strip():
-        details.append(FieldError("to", "required", "Status tujuan wajib diisi."))
-    if not isinstance(note, str) or not note.strip():
-        details.append(FieldError("note", "required", "Catatan wajib diisi untuk setiap perubahan status."))
-    elif len(note.strip()) > NOTE_MAX_LENGTH:
-        details.append(FieldError("note", "too_long", f"Catatan paling banyak {NOTE_MAX_LENGTH} karakter."))
-    if opd is not None and (not isinstance(opd, str) or opd.strip() == ""):
-        opd = None
-    if expected_from is not None and (not isinstance(expected_from, str) or not expected_from.strip()):
-        expected_from = None
-    unknown = sorted(set(raw) - {"to", "note", "opd", "from"})
-    for name in unknown:
-        details.append(FieldError(name, "unknown_field", "Isian ini tidak dikenal."))
-    if details:
-        raise validation_failed(details)
-    assert isinstance(to, str)
-    assert isinstance(note, str)
-    return TransitionRequest(
-        to=to.strip(),
-        note=note.strip(),
-        opd=opd.strip() if isinstance(opd, str) else None,
-        expected_from=expected_from.strip() if isinstance(expected_from, str) else None,
-    )
-
-
 def _public_note(info: StatusInfo, opd: str | None) -> str:
     name = opd_names().get(opd or "", "perangkat daerah terkait")
     return info.public_note.replace("{opd_name}", name)
@@ -307,7 +325,7 @@ def _public_note(info: StatusInfo, opd: str | None) -> str:
 
 def transition(
     doc: Mapping[str, Any],
-    request: TransitionRequest,
+    request: StaffTransition,
     actor: Actor,
     now: dt.datetime,
     event_id: str,
@@ -386,5 +404,7 @@ def auto_close(doc: Mapping[str, Any], now: dt.datetime, event_id: str) -> Trans
     if info is None or info.auto_close_to is None or not isinstance(due, dt.datetime) or due >= now:
         return None
     assert info.auto_close_note is not None
-    request = TransitionRequest(to=info.auto_close_to, note=info.auto_close_note)
+    from bahagia.models import StaffTransition  # pydantic and the identity checks: only the scheduler's path needs them
+
+    request = StaffTransition(to=info.auto_close_to, note=info.auto_close_note)
     return transition(doc, request, SYSTEM_ACTOR, now, event_id)

@@ -1,7 +1,7 @@
 """The request models: the single source of the JSON Schemas, the OpenAPI document and the form descriptors.
 
 Field titles are the labels citizens see. Rules that tie several fields together (kelurahan in kecamatan, ages,
-reporter required unless anonymous) live in bahagia/rules.py, because they need the catalogue and `today`.
+reporter required unless anonymous) live in bahagia/validation.py, because they need the catalogue and `today`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     create_model,
 )
 from pydantic_core import PydanticCustomError
@@ -199,3 +200,67 @@ def build_application_model(program: dict[str, Any]) -> type[ApplicationBase]:
         values = tuple(option["value"] for option in program["benefits"])
         fields["benefit"] = (Annotated[Literal[values], Field(title="Jenis manfaat")], ...)
     return create_model(_model_name(program["id"], "Application"), __base__=ApplicationBase, **fields)
+
+
+# --- the staff API's request bodies ----------------------------------------------------------------------------------
+# Parsed at the edge (staff/bodies.py), which turns pydantic's errors into the contract's details. The enums of the
+# schema come from data/lifecycles.json when the schema is generated, not when this module is imported.
+
+NOTE_MAX_LENGTH = 2000
+
+
+def _text_or_none(value: object) -> object:
+    """An optional text field: anything but a non-blank string counts as not given."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _status_enum(schema: dict[str, Any]) -> None:
+    from bahagia import lifecycle
+
+    schema["enum"] = sorted(lifecycle.all_statuses())
+
+
+def _role_enum(schema: dict[str, Any]) -> None:
+    from bahagia import lifecycle
+
+    schema["enum"] = list(lifecycle.workflow().roles)
+
+
+# POST /v1/staff/submissions/{tracking_code}/transitions
+class StaffTransition(_Form):
+    to: Annotated[
+        str, BeforeValidator(_strip), Field(title="Status tujuan", min_length=1, json_schema_extra=_status_enum)
+    ]
+    note: Annotated[
+        str,
+        BeforeValidator(_strip),
+        Field(title="Catatan petugas (wajib; masuk jejak audit)", min_length=1, max_length=NOTE_MAX_LENGTH),
+    ]
+    opd: Annotated[
+        str | None,
+        BeforeValidator(_text_or_none),
+        Field(title="OPD tujuan", description="Wajib untuk didisposisikan; id OPD dari katalog."),
+    ] = None
+    expected_from: Annotated[
+        str | None,
+        BeforeValidator(_text_or_none),
+        Field(
+            alias="from",
+            title="Status yang dilihat petugas",
+            description="Bila kasus sudah berpindah status sejak itu, 409.",
+        ),
+    ] = None
+
+
+# PUT /v1/staff/users/{email}: the role (and, for role opd, the OPD) of one staff member
+class StaffUserIn(_Form):
+    role: Annotated[str, Field(title="Peran", json_schema_extra=_role_enum)]
+    opd: Annotated[
+        str | None, Field(title="OPD", description="Wajib untuk peran opd (id OPD dari katalog); kosong selainnya.")
+    ] = None
+    active: Annotated[StrictBool, Field(title="Aktif")] = True
+
+
+# One staff member as the API answers it
+class StaffUser(StaffUserIn):
+    email: Annotated[str, Field(title="E-mail")]

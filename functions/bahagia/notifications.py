@@ -1,4 +1,4 @@
-"""Notification records, the rules that make an SMS go out once per (event, recipient), and the ports they need.
+"""Notification records and the rules that make an SMS go out once per (event, recipient); ports in ports.py.
 
 Pure: the clock, the ids and the secret come in as arguments. The Firestore adapter runs `decide_claim` inside a
 transaction; the fake store in tests/fakes.py runs the same function on a dict, so the rule is tested once.
@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from bahagia.calendar import business_date
 from bahagia.codes import keyed_digest
 from bahagia.identity import check_mobile_phone, is_indonesian_mobile
-from bahagia.submissions import business_date as _wib_date
+from bahagia.report_counters import Counts, notification_counts
 from bahagia.submissions import contact_phone
+
+if TYPE_CHECKING:
+    from ports import SmsError
 
 
 class NotificationStatus(StrEnum):
@@ -41,34 +45,6 @@ class FailureReason(StrEnum):
     PROVIDER_TIMEOUT = "provider_timeout"
 
 
-# --- provider port -------------------------------------------------------------------------------------------------
-
-
-class SmsError(Exception):
-    """A provider refused or failed; `reason` is a FailureReason, never the number or the text."""
-
-    def __init__(self, reason: FailureReason, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else str(reason))
-        self.reason = reason
-        self.detail = detail
-
-
-class TransientSmsError(SmsError):
-    """Worth another try later (throttling, 5xx, timeouts): Pub/Sub redelivers with backoff."""
-
-
-class PermanentSmsError(SmsError):
-    """Trying again cannot help (invalid number, opted out at the provider): record and acknowledge."""
-
-
-class SmsProvider(Protocol):
-    name: str
-
-    def send(self, phone: str, text: str) -> str:
-        """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
-        ...
-
-
 # --- records -------------------------------------------------------------------------------------------------------
 
 
@@ -87,10 +63,6 @@ def notification_id(event_id: str, recipient: str) -> str:
 def daily_counter_id(recipient: str, business_date: str) -> str:
     # The key first, the date last: ids that start with a date would all land on one Firestore tablet.
     return f"{recipient[:32]}_{business_date}"
-
-
-def business_date(now: dt.datetime) -> str:
-    return _wib_date(now)
 
 
 @dataclass(frozen=True)
@@ -161,6 +133,8 @@ class ClaimDecision:
     increment_counter: bool = False
     attempts: int = 0
     reason: FailureReason | None = None
+    counts: Counts = field(default_factory=dict)
+    """What the record created or changed does to the nightly report's counters, written in the same commit."""
 
 
 def decide_claim(
@@ -175,35 +149,38 @@ def decide_claim(
         if status == NotificationStatus.QUEUED and isinstance(lease, dt.datetime) and lease > request.now:
             return ClaimDecision(ClaimOutcome.IN_PROGRESS, attempts=int(existing.get("attempts", 0)))
         attempts = int(existing.get("attempts", 0)) + 1
-        return ClaimDecision(
-            ClaimOutcome.CLAIMED,
-            update={
-                "status": NotificationStatus.QUEUED.value,
-                "attempts": attempts,
-                "lease_until": request.lease_until,
-                "updated_at": request.now,
-            },
-            attempts=attempts,
-        )
+        update = {
+            "status": NotificationStatus.QUEUED.value,
+            "attempts": attempts,
+            "lease_until": request.lease_until,
+            "updated_at": request.now,
+        }
+        counts = notification_counts(existing, {**existing, **update})
+        return ClaimDecision(ClaimOutcome.CLAIMED, update=update, attempts=attempts, counts=counts)
     reason = request.blocked
     if reason is None and opted_out:
         reason = FailureReason.OPTED_OUT
     if reason is None and request.capped and sent_today >= request.daily_cap:
         reason = FailureReason.DAILY_CAP_REACHED
     if reason is not None:
+        failed = {
+            **request.fresh,
+            "status": NotificationStatus.FAILED.value,
+            "failure_reason": reason.value,
+            "retryable": False,
+            "attempts": 0,
+            "lease_until": None,
+        }
         return ClaimDecision(
-            ClaimOutcome.BLOCKED,
-            create={
-                **request.fresh,
-                "status": NotificationStatus.FAILED.value,
-                "failure_reason": reason.value,
-                "retryable": False,
-                "attempts": 0,
-                "lease_until": None,
-            },
-            reason=reason,
+            ClaimOutcome.BLOCKED, create=failed, reason=reason, counts=notification_counts(None, failed)
         )
-    return ClaimDecision(ClaimOutcome.CLAIMED, create=dict(request.fresh), increment_counter=request.capped, attempts=1)
+    return ClaimDecision(
+        ClaimOutcome.CLAIMED,
+        create=dict(request.fresh),
+        increment_counter=request.capped,
+        attempts=1,
+        counts=notification_counts(None, request.fresh),
+    )
 
 
 def fresh_record(
@@ -246,40 +223,41 @@ def fresh_record(
     }
 
 
-def sent_update(message_id: str, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "status": NotificationStatus.SENT.value,
-        "provider_message_id": message_id,
-        "failure_reason": None,
-        "retryable": False,
-        "lease_until": None,
-        "sent_at": now,
-        "updated_at": now,
-    }
+@dataclass(frozen=True)
+class RecordUpdate:
+    """The outcome of a send (sent, failed) for one notification record, and what it does to the report's counters."""
+
+    notification_id: str
+    fields: dict[str, Any]
+
+    def counts(self, before: Mapping[str, Any]) -> Counts:
+        """Judged on the record as the writing transaction read it: one record and its segments leave its status."""
+        return notification_counts(before, {**before, **self.fields})
 
 
-def failed_update(error: SmsError, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "status": NotificationStatus.FAILED.value,
-        "failure_reason": error.reason.value,
-        "retryable": isinstance(error, TransientSmsError),
-        "lease_until": None,
-        "updated_at": now,
-    }
+def sent_update(notification_id: str, message_id: str, now: dt.datetime) -> RecordUpdate:
+    return RecordUpdate(
+        notification_id,
+        {
+            "status": NotificationStatus.SENT.value,
+            "provider_message_id": message_id,
+            "failure_reason": None,
+            "retryable": False,
+            "lease_until": None,
+            "sent_at": now,
+            "updated_at": now,
+        },
+    )
 
 
-# --- store port ----------------------------------------------------------------------------------------------------
-
-
-class NotificationStore(Protocol):
-    def claim(self, request: ClaimRequest) -> ClaimDecision:
-        """Read the record, the opt-out and today's counter, apply decide_claim and write it, atomically."""
-        ...
-
-    def finish(self, notification_id: str, update: dict[str, Any]) -> None: ...
-
-    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
-
-
-class SubmissionLookup(Protocol):
-    def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...
+def failed_update(notification_id: str, error: SmsError, now: dt.datetime) -> RecordUpdate:
+    return RecordUpdate(
+        notification_id,
+        {
+            "status": NotificationStatus.FAILED.value,
+            "failure_reason": error.reason.value,
+            "retryable": error.retryable,
+            "lease_until": None,
+            "updated_at": now,
+        },
+    )

@@ -2,17 +2,21 @@
 
 The emulator (and, more mildly, Firestore) makes a report of many aggregation queries slow, and each query is billed
 at least one read, so the report reads per-day counter documents instead: `report_counters/{date}_{shard}`, one
-integer field per figure. The writers add `Increment`s to them in the batch or transaction that commits the change:
+integer field per figure. The services compute what a change adds and hand it to their store with the change; the
+store adds it as `Increment`s in the batch or transaction that commits the change:
 
-- intake, with the new submission: `submission_counts(document)`;
+- intake, with the new submission: `submission_counts(document)`, in `ports.NewSubmission.counts`;
 - the staff service, with a transition: `transition_counts(doc_before, audit_entry)` (the audit entry carries the
-  fields of `bahagia.report_facts.transition_facts`);
-- the notifier, whenever it creates an SMS record or changes its status: `notification_counts(before, after)`.
+  fields of `bahagia.report_facts.transition_facts`), in `TransitionOutcome.counts`, judged on the submission as the
+  transaction read it;
+- the notifier, whenever it creates an SMS record or changes its status: `notification_counts(before, after)`, in
+  `ClaimDecision.counts` and `RecordUpdate.counts(before)` (bahagia.notifications), judged on the record as read.
 
-Pure: each returns `{counter document id: {field: delta}}`; `adapters.report_counters.add_counts` turns that into
-`set(..., merge=True)` writes with `firestore.Increment`. A date's counters are split over SHARDS documents (chosen
-by the tracking code) so that a burst of submissions does not queue on one document. Field names use only letters,
-digits and `_`, so they never need quoting in a Firestore field path.
+Pure: each returns `{counter document id: {field: delta}}`; `adapters.reports_firestore.add_counts` turns that into
+`set(..., merge=True)` writes with `firestore.Increment`, and the fakes of tests/fakes.py sum it in `report_counts`.
+A date's counters are split over SHARDS documents (chosen by the tracking code) so that a burst of submissions does
+not queue on one document. Field names use only letters, digits and `_`, so they never need quoting in a Firestore
+field path.
 """
 
 from __future__ import annotations
@@ -21,13 +25,11 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from bahagia import calendar
 
 COLLECTION = "report_counters"
 SHARDS = 8
-WIB = ZoneInfo("Asia/Jakarta")
-VERIFIED = frozenset({"diverifikasi"})
-COMPLETED = frozenset({"selesai", "disalurkan", "ditolak"})
 
 Counts = dict[str, dict[str, int]]
 
@@ -62,7 +64,7 @@ def _sla_status(kind: str, status: str) -> bool:
 def _deadline(counts: Counts, shard: int, kind: str, status: str, due: object) -> None:
     """A step with a service level got its deadline: it is 'due' on that WIB date, whenever it is closed."""
     if isinstance(due, dt.datetime) and _sla_status(kind, status):
-        _add(counts, due.astimezone(WIB).date().isoformat(), shard, field("sla", "due"))
+        _add(counts, calendar.business_date(due), shard, field("sla", "due"))
 
 
 def submission_counts(doc: Mapping[str, Any]) -> Counts:
@@ -96,7 +98,7 @@ def transition_counts(doc: Mapping[str, Any], audit: Mapping[str, Any]) -> Count
     _add(counts, submitted, shard, field("new", "status", source), -1)
     _add(counts, submitted, shard, field("new", "status", target), 1)
     moment = audit["at"]
-    date = str(audit.get("business_date") or moment.astimezone(WIB).date().isoformat())
+    date = str(audit.get("business_date") or calendar.business_date(moment))
     _add(counts, date, shard, field("moves"))
     _add(counts, date, shard, field("moves", "to", target))
     on_time = audit.get("on_time")
@@ -104,12 +106,13 @@ def transition_counts(doc: Mapping[str, Any], audit: Mapping[str, Any]) -> Count
         _add(counts, date, shard, field("sla", "met"))
     elif on_time is False:
         _add(counts, date, shard, field("sla", "late"))
-    from bahagia import sla
+    from bahagia import lifecycle, sla
 
     _deadline(counts, shard, str(doc["kind"]), target, sla.due_at(str(doc["kind"]), target, moment))
     days = audit.get("working_days")
     if isinstance(days, int):
-        for name, statuses in (("verification", VERIFIED), ("completion", COMPLETED)):
+        steps = (("verification", lifecycle.first_step_statuses()), ("completion", lifecycle.closed_statuses()))
+        for name, statuses in steps:
             if target in statuses:
                 _add(counts, date, shard, field("sla", name))
                 _add(counts, date, shard, field("hist", name, str(days)))

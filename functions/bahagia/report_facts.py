@@ -12,25 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bahagia import sla
-
-WIB = ZoneInfo("Asia/Jakarta")
-
-
-def business_date(moment: dt.datetime) -> str:
-    return moment.astimezone(WIB).date().isoformat()
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (sla.py's counting: the start day is day 0)."""
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if sla.is_working_day(day):
-            days += 1
-    return days
+from bahagia import calendar
 
 
 def _counts_for_sla(kind: str, status: str) -> bool:
@@ -53,9 +36,9 @@ def transition_facts(doc: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]
     kind, status = str(doc.get("kind")), str(doc.get("status"))
     due = stored_due if isinstance(stored_due, dt.datetime) and _counts_for_sla(kind, status) else None
     submitted = doc.get("business_date")
-    submitted_day = dt.date.fromisoformat(submitted) if isinstance(submitted, str) else now.astimezone(WIB).date()
+    submitted_day = dt.date.fromisoformat(submitted) if isinstance(submitted, str) else calendar.business_day(now)
     return {
-        "business_date": business_date(now),
+        "business_date": calendar.business_date(now),
         "kind": kind,
         "program": doc.get("program"),
         "benefit": doc.get("benefit"),
@@ -63,5 +46,5 @@ def transition_facts(doc: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]
         "kecamatan": doc.get("kecamatan"),
         "sla_due_at": due,
         "on_time": None if due is None else now <= due,
-        "working_days": working_days_between(submitted_day, now.astimezone(WIB).date()),
+        "working_days": calendar.working_days_between(submitted_day, calendar.business_day(now)),
     }

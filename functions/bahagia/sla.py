@@ -1,58 +1,17 @@
-"""Service levels in working days on the Indonesian government calendar.
+"""Service levels: when each step of a case is due, whether it is late, and what the citizen is told to expect.
 
-A working day in Kota Jambi's offices is Monday to Friday, minus the national holidays and the *cuti bersama* (joint
-leave days fixed each year by the SKB 3 Menteri, on which ASN offices close). The `holidays` library keeps the two
-apart: `country_holidays("ID")` alone returns only the public holidays; the cuti bersama are in its `government`
-category ("... Joint Holiday"). Both are off here. For 2026 the library lists Nyepi on 19 March, Idul Fitri on
-21-22 March and cuti bersama on 18, 20, 23 and 24 March, so nothing is due between 17 and 25 March.
-
-Counting: the day a status is reached is day 0, whatever it is; a step due in N working days is due by the end
-(23:59:59 WIB) of the N-th working day after it. Submitted on a Friday evening, a 3-day step is due Wednesday night.
-The future years the library estimates (Islamic dates) are its best guess; a changed SKB needs a library update.
+Each open status of data/lifecycles.json has `due_working_days`: the next step is due by the end (23:59:59 WIB) of
+that many working days after the status was reached, on the Indonesian government calendar (bahagia.calendar).
+Submitted on a Friday evening, a 3-day step is due Wednesday night.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import holidays
-
-from bahagia import lifecycle
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-_END_OF_DAY = dt.time(23, 59, 59)
-
-
-@lru_cache(maxsize=1)
-def _indonesian_days_off() -> holidays.HolidayBase:
-    # Years are filled in lazily by the library on first lookup of a date in them.
-    return holidays.country_holidays("ID", categories=(holidays.PUBLIC, holidays.GOVERNMENT))
-
-
-def is_working_day(day: dt.date, days_off: Callable[[dt.date], bool] | None = None) -> bool:
-    """Monday to Friday and neither a national holiday nor cuti bersama."""
-    if day.weekday() >= 5:
-        return False
-    if days_off is None:
-        return day not in _indonesian_days_off()
-    return not days_off(day)
-
-
-def add_working_days(start: dt.datetime, working_days: int) -> dt.datetime:
-    """The end (23:59:59 WIB) of the `working_days`-th working day after the WIB date of `start`."""
-    if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware")
-    day = start.astimezone(JAKARTA).date()
-    remaining = working_days
-    while remaining > 0:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            remaining -= 1
-    return dt.datetime.combine(day, _END_OF_DAY, tzinfo=JAKARTA)
+from bahagia import calendar, lifecycle
 
 
 def due_at(kind: str, status: str, since: dt.datetime) -> dt.datetime | None:
@@ -60,7 +19,7 @@ def due_at(kind: str, status: str, since: dt.datetime) -> dt.datetime | None:
     days = lifecycle.lifecycle(kind).status(status).due_working_days
     if days is None:
         return None
-    return add_working_days(since, days)
+    return calendar.add_working_days(since, days)
 
 
 def initial_due_at(kind: str, submitted_at: dt.datetime) -> dt.datetime:
@@ -111,6 +70,6 @@ def expected_next_step(doc: Mapping[str, Any], now: dt.datetime) -> dict[str, An
     return {
         "status": info.next,
         "label": next_info.label,
-        "expected_by": due.astimezone(JAKARTA).date().isoformat(),
+        "expected_by": calendar.business_date(due),
         "late": due < now,
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from bahagia.codes import format_tracking_code
 
@@ -167,10 +168,18 @@ TEMPLATES: dict[str, Template] = {
     )
 }
 
-_APPLICATION_STATUSES = {"diverifikasi", "ditindaklanjuti", "selesai", "disetujui", "disalurkan", "didisposisikan"}
-_COMPLAINT_STATUSES = {"diverifikasi", "didisposisikan", "ditindaklanjuti", "selesai"}
 SENDS_FOR_PRIVACY = {"public", "private", "confidential"}
 """`anonymous` is left out: such a report has no number. Any unknown privacy value is treated as confidential."""
+
+
+@cache
+def _reached_by_transition(kind: str) -> frozenset[str]:
+    """The statuses a transition of this kind of case can lead to (data/lifecycles.json); each has its template."""
+    from bahagia import lifecycle
+
+    if kind not in lifecycle.KINDS:
+        return frozenset()
+    return frozenset(rule.target for rule in lifecycle.lifecycle(kind).rules.values())
 
 
 def template_id_for(notice: Notice) -> str | None:
@@ -182,9 +191,7 @@ def template_id_for(notice: Notice) -> str | None:
         return None
     if notice.status == "ditolak" and notice.kind in ("application", "complaint"):
         chosen = f"status.ditolak.{notice.kind}"
-    elif (notice.kind == "application" and notice.status in _APPLICATION_STATUSES) or (
-        notice.kind == "complaint" and notice.status in _COMPLAINT_STATUSES
-    ):
+    elif notice.status in _reached_by_transition(notice.kind):
         chosen = f"status.{notice.status}"
     else:
         return None  # diterima is the receipt's business; approval and disbursement are for applications only

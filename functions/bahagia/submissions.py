@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
+from bahagia import calendar
+from bahagia.codes import keyed_digest
 from bahagia.identity import nik_birth_date, nik_gender
-from bahagia.models import ComplaintIn
+from bahagia.models import ApplicationBase, ComplaintIn
 
-WIB = ZoneInfo("Asia/Jakarta")
+if TYPE_CHECKING:
+    from bahagia.catalogue import Catalogue
+
 SCHEMA_VERSION = 1
 
 
@@ -27,15 +28,35 @@ def status_label(kind: str, status: str) -> str:
         return status
 
 
-def business_date(moment: dt.datetime) -> str:
-    """The WIB calendar date a moment belongs to: 23:30 WIB is still that day, though UTC says 16:30."""
-    return moment.astimezone(WIB).date().isoformat()
+Submission = ApplicationBase | ComplaintIn
+"""A parsed request: one programme's application model, or a complaint."""
+
+
+def kind_of(submission: Submission) -> str:
+    return "complaint" if isinstance(submission, ComplaintIn) else "application"
 
 
 def body_fingerprint(data: dict[str, Any]) -> str:
     """Same body, same fingerprint, whatever the key order or encoding (JSON or form) it came in."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def request_fingerprint(kind: str, body: dict[str, Any]) -> str:
+    """What an Idempotency-Key is bound to: the kind and the body as sent.
+
+    An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
+    database could confirm a suspected reporter's name and phone (the rest of the body is stored).
+    """
+    if body.get("privacy") == "anonymous":
+        body = {key: value for key, value in body.items() if key != "reporter"}
+    return body_fingerprint({"kind": kind, "body": body})
+
+
+def open_application_key(secret: bytes, application: ApplicationBase) -> str:
+    """The `open_applications` id: one open application per programme, benefit and NIK, keyed so no NIK is read."""
+    benefit = getattr(application, "benefit", None) or "-"
+    return keyed_digest(secret, "open-application", application.program, benefit, application.applicant.nik)
 
 
 def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str) -> dict[str, Any]:
@@ -46,7 +67,7 @@ def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str
         "status": "diterima",
         "submitted_at": now,
         "status_changed_at": now,
-        "business_date": business_date(now),
+        "business_date": calendar.business_date(now),
         "pin_hash": pin_hash,
         "pin_salt": pin_salt,
         "timeline": [{"status": "diterima", "at": now, "note": None}],
@@ -58,11 +79,11 @@ def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str
 
 
 def application_document(
-    application: BaseModel, code: str, now: dt.datetime, pin_hash: str, pin_salt: str, dedup_key: str
+    application: ApplicationBase, code: str, now: dt.datetime, pin_hash: str, pin_salt: str, dedup_key: str
 ) -> dict[str, Any]:
     data = application.model_dump(mode="json", exclude={"consent"})
     applicant = data["applicant"]
-    stated = application.applicant.birth_date  # type: ignore[attr-defined]
+    stated = application.applicant.birth_date
     return {
         **_common(code, "application", now, pin_hash, pin_salt),
         "program": data["program"],
@@ -104,6 +125,36 @@ def complaint_document(
     return document
 
 
+def new_document(
+    submission: Submission,
+    code: str,
+    now: dt.datetime,
+    pin_hash: str,
+    pin_salt: str,
+    secret: bytes,
+    catalogue: Catalogue,
+) -> dict[str, Any]:
+    """The `submissions/{code}` document of a parsed request."""
+    if isinstance(submission, ComplaintIn):
+        default_opd = catalogue.categories[submission.category]["default_opd"]
+        return complaint_document(submission, code, now, pin_hash, pin_salt, default_opd)
+    return application_document(submission, code, now, pin_hash, pin_salt, open_application_key(secret, submission))
+
+
+RECEIPT_FIELDS = {"application": ("program", "benefit"), "complaint": ("category", "privacy")}
+
+
+def receipt(document: dict[str, Any], status_url: str) -> dict[str, Any]:
+    """The answer to an accepted submission, without the PIN (stored with the Idempotency-Key for a replay)."""
+    return {
+        "tracking_code": document["tracking_code"],
+        "status": document["status"],
+        **{name: document[name] for name in RECEIPT_FIELDS[document["kind"]] if document.get(name)},
+        "submitted_at": calendar.iso_utc(document["submitted_at"]),
+        "status_url": status_url,
+    }
+
+
 def contact_phone(document: dict[str, Any]) -> str | None:
     """The one place the citizen's number is kept: the applicant's or the reporter's."""
     if document.get("kind") == "application":
@@ -114,7 +165,7 @@ def contact_phone(document: dict[str, Any]) -> str | None:
 
 
 def _iso(moment: Any) -> Any:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(moment, dt.datetime) else moment
+    return calendar.iso_utc(moment) if isinstance(moment, dt.datetime) else moment
 
 
 def public_status(document: dict[str, Any]) -> dict[str, Any]:
@@ -140,10 +191,6 @@ def public_status(document: dict[str, Any]) -> dict[str, Any]:
     if document.get("next_step"):
         view["next_step"] = document["next_step"]
     return view
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    return str(_iso(moment))
 
 
 def _all_status_labels() -> dict[str, str]:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ValidationError
 from bahagia import errors
 from bahagia.catalogue import Catalogue
 from bahagia.errors import FieldError
-from bahagia.models import ComplaintIn
+from bahagia.models import ApplicationBase, ComplaintIn
+from bahagia.submissions import Submission
 from bahagia.wilayah import wilayah
 
 # Kota Jambi's extent from the kelurahan boundaries (data/…boundaries.geojson), with ~5 km of margin for reports
@@ -116,7 +117,14 @@ def _merge(first: list[FieldError], more: list[FieldError]) -> list[FieldError]:
     return first + [d for d in more if d.field not in seen]
 
 
-def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date) -> BaseModel:
+def parse_submission(kind: str, data: dict[str, Any], catalogue: Catalogue, today: dt.date) -> Submission:
+    """An application (`kind` "application") or a complaint, validated against the catalogue on the WIB date `today`."""
+    if kind == "application":
+        return parse_application(data, catalogue, today)
+    return parse_complaint(data, catalogue, today)
+
+
+def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date) -> ApplicationBase:
     program_id = data.get("program")
     if not isinstance(program_id, str) or program_id not in catalogue.application_models:
         code, message = (
@@ -138,7 +146,8 @@ def parse_application(data: dict[str, Any], catalogue: Catalogue, today: dt.date
     )
     if application is None:
         raise errors.validation_failed(_merge(invalid, area))
-    applicant = application.applicant  # type: ignore[attr-defined]
+    assert isinstance(application, ApplicationBase)
+    applicant = application.applicant
     problems = list(area)
     if applicant.birth_date > today:
         problems.append(FieldError("applicant.birth_date", "in_future", "Tanggal lahir tidak boleh di masa depan."))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 import functions_framework
 
 import bootstrap
 from bahagia import codes, errors
+from edge.http import endpoint, html_response, json_response, prefers_html, read_body
 from intake import pages
-from web.http import endpoint, html_response, json_response, prefers_html, read_body
+
+if TYPE_CHECKING:
+    from intake.service import Accepted, IntakeContext
 
 
 def _project() -> str:
@@ -34,27 +37,35 @@ def list_programs(request: flask.Request) -> flask.Response:
 
         return json_response(catalogue().public, headers={"Cache-Control": "public, max-age=300"}, request=request)
     if request.path == "/v1/openapi.json":
-        from bahagia.openapi import openapi_document
+        from edge.openapi import openapi_document
 
         return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=300"}, request=request)
     raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
 
 
-def _submit(request: flask.Request, kind: str) -> flask.Response:
+def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None) -> Accepted:
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged."""
+    from bahagia.validation import parse_submission
     from intake import service
+    from intake.parsing import idempotency_key
 
-    data, from_form = read_body(request)
-    key = request.headers.get("Idempotency-Key")
-    form_key = data.pop("idempotency_key", None)
-    if key is None and isinstance(form_key, str):
-        key = form_key
+    key = idempotency_key(kind, body, idempotency_header)
+    replayed = service.replay(ctx, key) if key is not None else None
+    if replayed is not None:
+        return replayed
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key)
+
+
+def _submit(request: flask.Request, kind: str) -> flask.Response:
+    body, from_form = read_body(request)
+    browser_form = from_form and prefers_html(request)
     try:
-        accepted = service.submit(bootstrap.intake_context(), kind, data, key)
+        accepted = accept(bootstrap.intake_context(), kind, body, request.headers.get("Idempotency-Key"))
     except errors.BahagiaError as error:
-        if from_form and prefers_html(request) and error.status in (409, 422):
-            return html_response(pages.form_errors(error, kind, data), error.status)
+        if browser_form and error.status in (409, 422):
+            return html_response(pages.form_errors(error, kind, body), error.status)
         raise
-    if from_form and prefers_html(request):
+    if browser_form:
         code = accepted.response["tracking_code"]
         response = flask.Response(status=303, headers={"Location": f"/v1/receipt/{code}", **accepted.headers})
         pages.set_receipt_cookie(response, code, accepted.pin)
@@ -84,22 +95,10 @@ def track_submission(request: flask.Request) -> flask.Response:
 
     path = request.path.rstrip("/")
     if path.startswith("/v1/receipt/") and request.method == "GET":
-        code = codes.normalize_tracking_code(path.removeprefix("/v1/receipt/"))
-        if code is None:
-            raise errors.not_found()
-        return pages.receipt(request, code)
-    if path == "/v1/track" and request.method == "POST":
-        data, _ = read_body(request)
-        raw_code, pin = str(data.get("tracking_code", "")), data.get("pin")
-    elif path.startswith("/v1/track/") and request.method == "GET":
-        raw_code, pin = path.removeprefix("/v1/track/"), request.args.get("pin")
-    else:
-        raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
-    ctx = bootstrap.intake_context()
+        return _receipt(request, path.removeprefix("/v1/receipt/"))
+    raw_code, pin = _code_and_pin(request, path)
     try:
-        status: dict[str, Any] = service.track(
-            ctx, raw_code, pin if isinstance(pin, str) else None, _client_address(request)
-        )
+        status: dict[str, Any] = service.track(bootstrap.intake_context(), raw_code, pin, _client_address(request))
     except errors.BahagiaError as error:
         if prefers_html(request) and error.status in (404, 429):
             return html_response(pages.track_error(error), error.status, error.headers)
@@ -107,6 +106,25 @@ def track_submission(request: flask.Request) -> flask.Response:
     if prefers_html(request):
         return html_response(pages.status_page(status))
     return json_response(status)
+
+
+def _receipt(request: flask.Request, raw_code: str) -> flask.Response:
+    code = codes.normalize_tracking_code(raw_code)
+    if code is None:
+        raise errors.not_found()
+    return pages.receipt(request, code)
+
+
+def _code_and_pin(request: flask.Request, path: str) -> tuple[str, str | None]:
+    """The code and PIN of a status look-up: from the status form's body, or from the path and the query."""
+    if path == "/v1/track" and request.method == "POST":
+        data, _ = read_body(request)
+        raw_code, pin = str(data.get("tracking_code", "")), data.get("pin")
+    elif path.startswith("/v1/track/") and request.method == "GET":
+        raw_code, pin = path.removeprefix("/v1/track/"), request.args.get("pin")
+    else:
+        raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
+    return raw_code, pin if isinstance(pin, str) else None
 
 
 @functions_framework.http

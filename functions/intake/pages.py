@@ -20,7 +20,10 @@ RECEIPT_MAX_AGE = 15 * 60
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("intake", "templates"),
+        # intake's own pages, on the one base.html that the static forms (tools/build_web.py) share.
+        loader=jinja2.ChoiceLoader(
+            [jinja2.PackageLoader("intake", "templates"), jinja2.PackageLoader("edge", "templates")]
+        ),
         autoescape=jinja2.select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -46,7 +49,7 @@ def set_receipt_cookie(response: flask.Response, code: str, pin: str) -> None:
 
 
 def receipt(request: flask.Request, code: str) -> flask.Response:
-    from web.http import html_response
+    from edge.http import html_response
 
     pin = None
     token = request.cookies.get(RECEIPT_COOKIE)

@@ -7,14 +7,17 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from bahagia import codes, errors, events, sla, submissions, validation
+import outbox
+from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
-from intake.outbox import BatchedOutboxCleaner
-from intake.ports import CommitConflict, EventPublisher, SubmissionStore
+from bahagia.submissions import Submission
+from intake.parsing import IdempotencyKey
+from logs import get_logger
+from outbox import BatchedOutboxCleaner
+from ports import CommitConflict, EventPublisher, NewSubmission, SubmissionStore
 from settings import Settings
-from web.logs import get_logger
 
 log = get_logger("bahagia.intake")
 
@@ -47,163 +50,116 @@ class Accepted:
         return {**self.response, "pin": self.pin}
 
 
-def _status_url(ctx: IntakeContext, code: str) -> str:
-    return f"{ctx.settings.public_base_url}/v1/track/{code}"
+def _key_id(ctx: IntakeContext, key: IdempotencyKey) -> str:
+    return codes.keyed_digest(ctx.settings.secret_bytes, "idempotency", key.kind, key.key)
 
 
-def _replay(ctx: IntakeContext, record: dict[str, Any], fingerprint: str, key: str) -> Accepted:
-    if record["fingerprint"] != fingerprint:
+def _replayed(ctx: IntakeContext, record: dict[str, Any], key: IdempotencyKey) -> Accepted:
+    if record["fingerprint"] != key.fingerprint:
         raise errors.idempotency_key_reused()
-    code = record["tracking_code"]
-    pin = codes.derived_pin(ctx.settings.secret_bytes, "pin", key, code)
+    pin = codes.derived_pin(ctx.settings.secret_bytes, "pin", key.key, record["tracking_code"])
     return Accepted(record["response"], pin, replayed=True, headers={"Idempotent-Replayed": "true"})
 
 
-def submit(ctx: IntakeContext, kind: str, data: dict[str, Any], idempotency_key: str | None) -> Accepted:
-    """Validate, commit once (document + markers + outbox in one batch), then publish the event."""
+def replay(ctx: IntakeContext, key: IdempotencyKey) -> Accepted | None:
+    """The first answer to this key, if it was accepted before (409 if with another body); None otherwise.
+
+    Asked before the body is judged: a retry of an accepted request gets its receipt even if the same body would no
+    longer pass (the catalogue changed, a birthday made the applicant too old), because the first one was accepted.
+    """
+    record = ctx.store.get_idempotency(_key_id(ctx, key))
+    return None if record is None else _replayed(ctx, record, key)
+
+
+def today(ctx: IntakeContext) -> dt.date:
+    """The WIB date the request is judged on (ages, dates in the future)."""
+    return calendar.business_day(ctx.clock())
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One try at committing a submission under a freshly drawn tracking code."""
+
+    code: str
+    pin: str
+    pin_hash: str
+    new: NewSubmission
+    response: dict[str, Any]
+
+
+def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime) -> _Attempt:
     secret = ctx.settings.secret_bytes
-    # An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
-    # database could confirm a suspected reporter's name and phone (the rest of the body is stored).
-    anonymous = data.get("privacy") == "anonymous"
-    fingerprinted = {k: v for k, v in data.items() if k != "reporter"} if anonymous else data
-    fingerprint = submissions.body_fingerprint({"kind": kind, "body": fingerprinted})
-    key_id = None
-    if idempotency_key is not None:
-        if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isprintable():
-            raise errors.validation_failed(
-                [
-                    errors.FieldError(
-                        "idempotency_key", "invalid_idempotency_key", "Kunci idempotensi harus 8-128 karakter."
-                    )
-                ]
-            )
-        key_id = codes.keyed_digest(secret, "idempotency", kind, idempotency_key)
-        record = ctx.store.get_idempotency(key_id)
-        if record is not None:
-            return _replay(ctx, record, fingerprint, idempotency_key)
-
-    now = ctx.clock()
-    today = now.astimezone(submissions.WIB).date()
-    if kind == "application":
-        model: Any = validation.parse_application(data, ctx.catalogue, today)
-        dedup_key: str | None = codes.keyed_digest(
-            secret, "open-application", model.program, getattr(model, "benefit", None) or "-", model.applicant.nik
-        )
-    else:
-        model = validation.parse_complaint(data, ctx.catalogue, today)
-        dedup_key = None
-
-    for _ in range(_CODE_ATTEMPTS):
-        code = ctx.new_code()
-        pin = codes.derived_pin(secret, "pin", idempotency_key, code) if idempotency_key else ctx.new_pin()
-        salt = ctx.new_salt()
-        pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), secret)
-        if kind == "application":
-            document = submissions.application_document(model, code, now, pin_hash, salt, dedup_key or "")
-        else:
-            default_opd = ctx.catalogue.categories[model.category]["default_opd"]
-            document = submissions.complaint_document(model, code, now, pin_hash, salt, default_opd)
-        document["due_at"] = sla.initial_due_at(kind, now)
-        event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
-        response: dict[str, Any] = {
+    code = ctx.new_code()
+    # With a key the PIN is derived from it, so that a replay can show the same PIN while only its hash is stored.
+    pin = codes.derived_pin(secret, "pin", key.key, code) if key else ctx.new_pin()
+    salt = ctx.new_salt()
+    pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), secret)
+    document = submissions.new_document(submission, code, now, pin_hash, salt, secret, ctx.catalogue)
+    document["due_at"] = sla.initial_due_at(document["kind"], now)
+    event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
+    response = submissions.receipt(document, f"{ctx.settings.public_base_url}/v1/track/{code}")
+    idempotency = None
+    if key is not None:
+        record = {
+            "fingerprint": key.fingerprint,
             "tracking_code": code,
-            "status": document["status"],
-            **({"program": document["program"]} if kind == "application" else {}),
-            **({"benefit": document["benefit"]} if document.get("benefit") else {}),
-            **({"category": document["category"], "privacy": document["privacy"]} if kind == "complaint" else {}),
-            "submitted_at": submissions.iso_utc(now),
-            "status_url": _status_url(ctx, code),
+            "response": response,  # without the PIN, which is derived again from the key on replay
+            "created_at": now,
+            "expires_at": now + dt.timedelta(hours=ctx.settings.idempotency_ttl_hours),
         }
-        idempotency = None
-        if key_id is not None:
-            idempotency = (
-                key_id,
-                {
-                    "fingerprint": fingerprint,
-                    "tracking_code": code,
-                    "response": response,  # without the PIN, which is derived again from the key on replay
-                    "created_at": now,
-                    "expires_at": now + dt.timedelta(hours=ctx.settings.idempotency_ttl_hours),
-                },
-            )
-        try:
-            ctx.store.commit_new_submission(document, event, idempotency, dedup_key, now)
-        except CommitConflict as conflict:
-            if conflict.reason == "idempotency" and key_id is not None and idempotency_key is not None:
-                winner = ctx.store.get_idempotency(key_id)
-                if winner is not None:
-                    return _replay(ctx, winner, fingerprint, idempotency_key)
-            if conflict.reason == "submission":
-                stored = ctx.store.get_submission(code)
-                if stored is not None and stored.get("pin_hash") == pin_hash:
-                    # Our own commit went through but its answer was lost on the way back.
-                    break
-                continue  # a tracking code collision: draw another
-            if conflict.reason == "duplicate":
-                raise errors.duplicate_application() from None
-            raise errors.unavailable() from None
-        break
-    else:
-        raise errors.unavailable()
+        idempotency = (_key_id(ctx, key), record)
+    counts = report_counters.submission_counts(document)
+    new = NewSubmission(document, event, idempotency, document.get("dedup_key"), counts, now)
+    return _Attempt(code, pin, pin_hash, new, response)
 
+
+def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: IdempotencyKey | None) -> Accepted | None:
+    """What a failed create() means: the answer of the request that won the key, ours after all (its answer was lost
+    on the way back), None for a tracking code someone else holds (draw another), or an error."""
+    if reason == "idempotency" and key is not None and attempt.new.idempotency is not None:
+        winner = ctx.store.get_idempotency(attempt.new.idempotency[0])
+        if winner is not None:
+            return _replayed(ctx, winner, key)
+    if reason == "submission":
+        stored = ctx.store.get_submission(attempt.code)
+        if stored is not None and stored.get("pin_hash") == attempt.pin_hash:
+            return _published(ctx, attempt)
+        return None
+    if reason == "duplicate":
+        raise errors.duplicate_application() from None
+    raise errors.unavailable() from None
+
+
+def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
+    event, kind = attempt.new.outbox_event, attempt.new.document["kind"]
     log.info(
         "submission accepted",
-        extra={"fields": {"tracking_code": code, "kind": kind, "event_id": event["event_id"]}},
+        extra={"fields": {"tracking_code": attempt.code, "kind": kind, "event_id": event["event_id"]}},
     )
-    publish_committed(ctx, event)
-    return Accepted(response, pin)
+    outbox.send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
+    return Accepted(attempt.response, attempt.pin)
 
 
-class _OutboxOwner(Protocol):
-    def delete_outbox(self, event_id: str) -> None: ...
-
-
-def publish_committed(ctx: IntakeContext, event: dict[str, Any]) -> bool:
-    """Publish an event whose outbox entry is committed; on failure it stays for the relay. Never raises."""
-    return send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
-
-
-def send_committed_event(
-    publisher: EventPublisher, store: _OutboxOwner, cleaner: BatchedOutboxCleaner | None, event: dict[str, Any]
-) -> bool:
-    """The one way every function (intake, staff) sends an event whose outbox entry is already committed.
-
-    Published: the entry is cleared (in a background batch when a cleaner is given). Not published: the entry stays
-    and relay_outbox sends it later. Returns whether it was published; never raises.
-    """
-    from adapters.pubsub_publisher import PublishFailed
-
-    try:
-        publisher.publish(event)
-    except PublishFailed as exc:
-        log.warning(
-            "event left in outbox for the relay",
-            extra={"fields": {"event_id": event["event_id"], "reason": str(exc)}},
-        )
-        return False
-    if cleaner is not None:
-        cleaner.discard(event["event_id"])
-        return True
-    try:
-        store.delete_outbox(event["event_id"])
-    except Exception:
-        # Harmless: the relay will publish it again and consumers deduplicate on event_id.
-        log.warning("outbox entry not deleted", exc_info=True, extra={"fields": {"event_id": event["event_id"]}})
-    return True
+def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None) -> Accepted:
+    """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event."""
+    now = ctx.clock()
+    for _ in range(_CODE_ATTEMPTS):
+        attempt = _attempt(ctx, submission, key, now)
+        try:
+            ctx.store.commit_new_submission(attempt.new)
+        except CommitConflict as conflict:
+            accepted = _after_conflict(ctx, conflict.reason, attempt, key)
+            if accepted is None:
+                continue  # a tracking code collision: draw another
+            return accepted
+        return _published(ctx, attempt)
+    raise errors.unavailable()
 
 
 def relay_outbox(ctx: IntakeContext, limit: int = 100) -> dict[str, int]:
     """Publish the events whose request could not: every outbox entry older than the configured age."""
     cutoff = ctx.clock() - dt.timedelta(seconds=ctx.settings.outbox_relay_min_age_seconds)
-    published = failed = 0
-    for event in ctx.store.pending_outbox(cutoff, limit):
-        if publish_committed(ctx, event):
-            published += 1
-        else:
-            failed += 1
-    if published or failed:
-        log.info("outbox relayed", extra={"fields": {"published": published, "failed": failed}})
-    return {"published": published, "failed": failed}
+    return outbox.relay(ctx.publisher, ctx.store, ctx.outbox_cleaner, cutoff, limit)
 
 
 def _window(ctx: IntakeContext, now: dt.datetime) -> tuple[int, dt.datetime]:

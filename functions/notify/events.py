@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bahagia.codes import normalize_tracking_code
 from bahagia.sms import EVENT_TYPES
-from web import pubsub_push
+from edge import pubsub_push
 
 
 class PoisonEvent(ValueError):
@@ -48,7 +48,7 @@ class SubmissionEvent(BaseModel):
 
 
 def push_message(data: Any) -> dict[str, Any]:
-    """The `message` object of a push body, from either CloudEvent shape (web.pubsub_push)."""
+    """The `message` object of a push body, from either CloudEvent shape (edge.pubsub_push)."""
     try:
         return pubsub_push.push_message(data)
     except pubsub_push.MalformedPush as exc:

@@ -9,9 +9,9 @@ from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
 
 import bootstrap
+from logs import get_logger
 from notify.events import PoisonEvent, message_id, parse_submission_event
 from notify.service import RetryLater, notify_citizen
-from web.logs import get_logger
 
 log = get_logger("bahagia.notify")
 

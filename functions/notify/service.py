@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bahagia import calendar, sms
 from bahagia import notifications as n
-from bahagia import sms
 from notify.events import PoisonEvent, SubmissionEvent
+from ports import NotificationStore, PermanentSmsError, SmsProvider, SubmissionLookup, TransientSmsError
 
 
 class RetryLater(Exception):
@@ -40,9 +41,9 @@ class Result:
 class Notifier:
     """Everything the service needs, wired by bootstrap.sms_notifier()."""
 
-    store: n.NotificationStore
-    submissions: n.SubmissionLookup
-    provider: n.SmsProvider
+    store: NotificationStore
+    submissions: SubmissionLookup
+    provider: SmsProvider
     names: sms.SmsNames
     status_url: str
     secret: bytes
@@ -84,7 +85,7 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
         n.ClaimRequest(
             notification_id=notification_id,
             recipient=recipient,
-            counter_id=n.daily_counter_id(recipient, n.business_date(now)),
+            counter_id=n.daily_counter_id(recipient, calendar.business_date(now)),
             fresh=n.fresh_record(
                 event_id=event.event_id,
                 event_type=event.type,
@@ -115,13 +116,13 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
     assert number is not None  # a claim is only granted for a sendable number
     try:
         message_id = notifier.provider.send(number, rendered.text)
-    except n.TransientSmsError as error:
-        notifier.store.finish(notification_id, n.failed_update(error, now))
+    except TransientSmsError as error:
+        notifier.store.finish(n.failed_update(notification_id, error, now))
         raise RetryLater(error.reason.value) from None
-    except n.PermanentSmsError as error:
-        notifier.store.finish(notification_id, n.failed_update(error, now))
+    except PermanentSmsError as error:
+        notifier.store.finish(n.failed_update(notification_id, error, now))
         if error.reason is n.FailureReason.OPTED_OUT:
             notifier.store.opt_out(recipient, source=notifier.provider.name, now=now)
         return Result(Outcome.FAILED, rendered.template, reason=error.reason.value, attempts=decision.attempts)
-    notifier.store.finish(notification_id, n.sent_update(message_id, now))
+    notifier.store.finish(n.sent_update(notification_id, message_id, now))
     return Result(Outcome.SENT, rendered.template, attempts=decision.attempts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 Source = Literal["submissions", "transitions", "notifications"]
 Op = Literal["==", "in", ">=", "<", "<="]
@@ -39,18 +39,6 @@ class Aggregate:
 class Tally:
     count: int
     total: float = 0.0
-
-
-class FigureSource(Protocol):
-    """Answers aggregates; `queries` and `reads` count what it has been asked and billed (Firestore document reads)."""
-
-    @property
-    def queries(self) -> int: ...
-
-    @property
-    def reads(self) -> int: ...
-
-    def tally(self, aggregates: Sequence[Aggregate]) -> list[Tally]: ...
 
 
 def eq(field: str, value: Any) -> Filter:

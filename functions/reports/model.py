@@ -17,37 +17,15 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from bahagia import calendar, lifecycle
 from bahagia.report_counters import field
 from reports.figures import Aggregate, Filter, Tally, between, eq, one_of
 
-WIB = ZoneInfo("Asia/Jakarta")
 SCHEMA_VERSION = 1
 SERIES_DAYS = 30
-
-APPLICATION_STATUSES = ("diterima", "diverifikasi", "disetujui", "disalurkan", "ditolak")
-COMPLAINT_STATUSES = ("diterima", "diverifikasi", "didisposisikan", "ditindaklanjuti", "selesai", "ditolak")
-STATUSES = (
-    "diterima",
-    "diverifikasi",
-    "didisposisikan",
-    "ditindaklanjuti",
-    "selesai",
-    "disetujui",
-    "disalurkan",
-    "ditolak",
-)
-TARGET_STATUSES = STATUSES[1:]
-"""Statuses a transition can lead to (diterima is only ever the first)."""
-OPEN_SLA_STATUSES = ("diterima", "diverifikasi", "didisposisikan", "disetujui")
-"""Open statuses whose next step is a person's job (bahagia.lifecycle counts_as_overdue); a follow-up waiting for its
-automatic close does not count."""
-VERIFIED = ("diverifikasi",)
-COMPLETED = ("selesai", "disalurkan", "ditolak")
-"""Final statuses: 'time to completion' is the working days from submission to any of them."""
 
 SMS_SENT = ("sent", "delivered")
 SMS_FAILED = ("failed", "undelivered")
@@ -79,7 +57,7 @@ class Day:
 
     @property
     def start(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, dt.time(), tzinfo=WIB).astimezone(dt.UTC)
+        return calendar.start_of(self.date).astimezone(dt.UTC)
 
     @property
     def end(self) -> dt.datetime:
@@ -87,10 +65,6 @@ class Day:
 
     def minus(self, days: int) -> Day:
         return Day(self.date - dt.timedelta(days=days))
-
-
-def yesterday_in_wib(now: dt.datetime) -> dt.date:
-    return now.astimezone(WIB).date() - dt.timedelta(days=1)
 
 
 # --- what to ask ---------------------------------------------------------------------------------------------------
@@ -141,7 +115,7 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
         q[f"new.status.{status}"] = _new(bd, eq("status", status))
 
     q["moves"] = _moves(day)
-    for status in TARGET_STATUSES:
+    for status in lifecycle.target_statuses():
         q[f"moves.to.{status}"] = _moves(day, eq("to", status))
 
     q["sla.met"] = _steps(bd, True)
@@ -149,11 +123,13 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
     # Steps due on the date: those closed (their transition keeps the deadline it met or missed) and those open.
     q["sla.due.closed"] = Aggregate("transitions", (TRANSITION, *between("sla_due_at", day.start, day.end)))
     q["sla.due.open"] = Aggregate(
-        "submissions", (one_of("status", OPEN_SLA_STATUSES), *between("due_at", day.start, day.end))
+        "submissions", (one_of("status", lifecycle.sla_statuses()), *between("due_at", day.start, day.end))
     )
-    q["sla.overdue"] = Aggregate("submissions", (one_of("status", OPEN_SLA_STATUSES), Filter("due_at", "<", day.end)))
-    q["sla.verified"] = _step_cases(bd, VERIFIED)
-    q["sla.completed"] = _step_cases(bd, COMPLETED)
+    q["sla.overdue"] = Aggregate(
+        "submissions", (one_of("status", lifecycle.sla_statuses()), Filter("due_at", "<", day.end))
+    )
+    q["sla.verified"] = _step_cases(bd, lifecycle.first_step_statuses())
+    q["sla.completed"] = _step_cases(bd, lifecycle.closed_statuses())
 
     q["sms.sent"] = _sms(SMS_SENT, eq("business_date", bd))
     q["sms.delivered"] = _sms(("delivered",), eq("business_date", bd))
@@ -232,7 +208,7 @@ def counter_tallies(date: dt.date, names: Names, counters: Mapping[str, Mapping[
         t[f"new.kelurahan.{code}"] = c(bd, "new", "kelurahan", code)
     for status in names.statuses:
         t[f"new.status.{status}"] = c(bd, "new", "status", status)
-    for status in TARGET_STATUSES:
+    for status in lifecycle.target_statuses():
         t[f"moves.to.{status}"] = c(bd, "moves", "to", status)
     segments: dict[str, int] = {}
     t["sms.sent"] = c(bd, "sms", "sent") + c(bd, "sms", "delivered")
@@ -514,7 +490,8 @@ def assemble(
     moves = Transitions(
         total=n("moves"),
         by_status=[
-            StatusCount(status=s, label=names.statuses.get(s, s), count=n(f"moves.to.{s}")) for s in TARGET_STATUSES
+            StatusCount(status=s, label=names.statuses.get(s, s), count=n(f"moves.to.{s}"))
+            for s in lifecycle.target_statuses()
         ],
     )
     series_days = [day.minus(back).iso for back in reversed(range(SERIES_DAYS))]

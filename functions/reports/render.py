@@ -8,7 +8,6 @@ name, NIK or phone number in the first place.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterator
 from functools import cache
@@ -16,25 +15,11 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from bahagia.calendar import long_date, short_date
 from reports import svg
 from reports.model import Report
 from reports.suppression import shown, shown_change, shown_percent, shown_value
 
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 FIGURE_LABELS = {
     "submissions": "Pengajuan baru (total)",
     "applications": "Permohonan program",
@@ -42,16 +27,6 @@ FIGURE_LABELS = {
     "transitions": "Perubahan status",
     "sms_sent": "SMS terkirim",
 }
-
-
-def long_date(iso: str) -> str:
-    day = dt.date.fromisoformat(iso)
-    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def short_date(iso: str) -> str:
-    day = dt.date.fromisoformat(iso)
-    return f"{day.day} {MONTHS[day.month - 1][:3]}"
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------------

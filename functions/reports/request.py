@@ -12,8 +12,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from reports.model import yesterday_in_wib
-from web import pubsub_push
+from bahagia.calendar import yesterday
+from edge import pubsub_push
 
 EARLIEST = dt.date(2020, 1, 1)
 
@@ -29,7 +29,7 @@ def report_date(data: Any, now: dt.datetime) -> dt.date:
     except pubsub_push.MalformedPush as exc:
         raise BadReportRequest(str(exc)) from None
     if not raw.strip():
-        return yesterday_in_wib(now)
+        return yesterday(now)
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -37,7 +37,7 @@ def report_date(data: Any, now: dt.datetime) -> dt.date:
     if not isinstance(payload, dict):
         raise BadReportRequest("message data is not a JSON object")
     if payload.get("date") is None:
-        return yesterday_in_wib(now)
+        return yesterday(now)
     return parse_date(payload["date"], now)
 
 
@@ -49,6 +49,6 @@ def parse_date(value: Any, now: dt.datetime) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise BadReportRequest("date must be YYYY-MM-DD") from None
-    if day < EARLIEST or day > yesterday_in_wib(now) + dt.timedelta(days=1):
+    if day < EARLIEST or day > yesterday(now) + dt.timedelta(days=1):
         raise BadReportRequest("date is outside the range of reports")
     return day

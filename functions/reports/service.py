@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from ports import CounterSource, FigureSource, ReportFiles, ReportStore
 from reports import render, svg
-from reports.figures import Aggregate, FigureSource
+from reports.figures import Aggregate
 from reports.model import (
     QUERIED,
     Durations,
@@ -34,37 +35,6 @@ from reports.model import (
 
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
-
-
-class CounterSource(Protocol):
-    """The per-day counters of bahagia.report_counters, shards summed: `{date: {field: value}}`."""
-
-    @property
-    def reads(self) -> int: ...
-
-    def read(self, dates: Sequence[str]) -> dict[str, dict[str, int]]: ...
-
-
-class ReportStore(Protocol):
-    """`reports/{date}` documents."""
-
-    def fingerprint(self, date: str) -> str | None: ...
-
-    def save(self, date: str, document: Mapping[str, Any]) -> None: ...
-
-    def load(self, date: str) -> dict[str, Any] | None: ...
-
-
-class ReportFiles(Protocol):
-    """The bucket of CSV and HTML files."""
-
-    def fingerprint(self, name: str) -> str | None: ...
-
-    def upload(self, name: str, data: bytes, content_type: str, fingerprint: str) -> None: ...
-
-    def download(self, name: str) -> bytes | None: ...
-
-    def location(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True)

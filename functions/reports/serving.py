@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bahagia.calendar import iso_utc
 from bahagia.errors import BahagiaError
 from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, file_names
 
@@ -34,7 +35,7 @@ def _not_found() -> BahagiaError:
 
 def _json_default(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
     raise TypeError(type(value).__name__)
 
 
@@ -72,8 +73,8 @@ def report_download(ctx: ReportContext, role: str, path: str) -> ReportDownload:
 
 
 def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
-    """The report paths for the OpenAPI document (staff/openapi.py merges them; `error_responses` are its 401, 403,
-    404, 405 and 503 entries). The JSON body is `NightlyReport` (`openapi_schemas()`)."""
+    """The report paths for the OpenAPI document (`error_responses`: its 401, 403, 404, 405 and 503 entries); the
+    JSON body is `NightlyReport` (`openapi_schemas()`). Not yet merged into edge/openapi.py's document."""
     date = {"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
     security: list[dict[str, list[str]]] = [{"staffBearer": []}]
     return {

@@ -15,14 +15,14 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import jwt
 
 from bahagia import errors
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
+from ports import StaffDirectory
 
 ROLES = ("verifikator", "opd", "integritas", "pimpinan", "admin")
 LOCAL_ISSUER = "bahagia-local"
@@ -62,14 +62,6 @@ def staff_id(email: str) -> str:
     return hashlib.sha256(normalize_email(email).encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class StaffMember:
-    email: str
-    role: str
-    opd: str | None
-    active: bool = True
-
-
 def check_role(role: object, opd: object, opd_ids: set[str]) -> tuple[str, str | None] | None:
     """(role, opd) when they make a valid staff assignment: an `opd` member needs a known OPD, nobody else has one."""
     if role not in ROLES:
@@ -78,20 +70,6 @@ def check_role(role: object, opd: object, opd_ids: set[str]) -> tuple[str, str |
     if role == "opd":
         return (role, opd) if isinstance(opd, str) and opd in opd_ids else None
     return (role, None) if opd in (None, "") else None
-
-
-class TokenVerifier(Protocol):
-    def verify(self, token: str) -> Actor: ...
-
-
-class StaffDirectory(Protocol):
-    """staff/ in Firestore; FakeStaffDirectory in tests."""
-
-    def get(self, email: str) -> StaffMember | None: ...
-
-    def put(self, member: StaffMember, by: str, now: dt.datetime) -> None: ...
-
-    def list(self) -> list[StaffMember]: ...
 
 
 # --- local tokens --------------------------------------------------------------------------------------------------

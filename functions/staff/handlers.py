@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 import functions_framework
@@ -12,7 +12,10 @@ import functions_framework
 import bootstrap
 from bahagia import codes, errors
 from bahagia.lifecycle import Actor
-from web.http import endpoint, json_response, read_body
+from edge.http import endpoint, json_response, read_body
+
+if TYPE_CHECKING:
+    from staff.service import StaffContext
 
 _SUBMISSION = re.compile(r"^/v1/staff/submissions/(?P<code>[^/]+)(?P<rest>/transitions|/audit)?$")
 _USER = re.compile(r"^/v1/staff/users/(?P<email>[^/]+)$")
@@ -48,7 +51,7 @@ def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
     if match := _SUBMISSION.match(path):
         code, rest = match["code"], match["rest"]
         if rest == "/transitions":
-            return ["POST"], lambda actor: service.transition(ctx, actor, _code(code), read_body(request)[0])
+            return ["POST"], lambda actor: _transition(ctx, actor, code, request)
         if rest == "/audit":
             return ["GET"], lambda actor: service.audit_trail(ctx, actor, _code(code))
         return ["GET"], lambda actor: service.read_submission(ctx, actor, _code(code))
@@ -56,20 +59,44 @@ def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
         return ["GET"], lambda actor: service.list_staff(ctx, actor)
     if match := _USER.match(path):
         email = match["email"]
-        return ["PUT"], lambda actor: service.put_staff(ctx, actor, email, read_body(request)[0])
+        return ["PUT"], lambda actor: _put_staff(ctx, actor, email, request)
     if path.startswith("/v1/staff/reports/"):
         return ["GET"], lambda actor: _report(actor, path)
     raise _not_found()
 
 
+# Checked in this order, as clients see it: the path's code (404), the body (400, 413, 415), the role (403), then
+# what the body says (422).
+
+
+def _transition(ctx: StaffContext, actor: Actor, raw_code: str, request: flask.Request) -> dict[str, Any]:
+    from staff import service
+    from staff.bodies import parse_transition
+
+    code = _code(raw_code)
+    body, _ = read_body(request)
+    service.require_case_reader(actor)
+    return service.transition(ctx, actor, code, parse_transition(body))
+
+
+def _put_staff(ctx: StaffContext, actor: Actor, email: str, request: flask.Request) -> dict[str, Any]:
+    from staff import service
+    from staff.bodies import parse_staff_user
+
+    body, _ = read_body(request)
+    service.require_admin(actor)
+    return service.put_staff(ctx, actor, parse_staff_user(email, body, ctx.opd_ids))
+
+
 def _report(actor: Actor, path: str) -> flask.Response:
     """The nightly report files (reports.serving): JSON for staff, suppressed CSV and HTML from the bucket."""
+    from edge.http import SECURITY_HEADERS
     from reports.serving import report_download
-    from web.http import SECURITY_HEADERS
 
     download = report_download(bootstrap.report_context(), actor.role, path)
-    return flask.Response(download.body, headers={**SECURITY_HEADERS, **download.headers},
-                          content_type=download.content_type)
+    return flask.Response(
+        download.body, headers={**SECURITY_HEADERS, **download.headers}, content_type=download.content_type
+    )
 
 
 @functions_framework.http

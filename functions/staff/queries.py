@@ -15,10 +15,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bahagia import lifecycle
+from bahagia import calendar, lifecycle
 from bahagia.catalogue import CATEGORY_IDS, PROGRAM_IDS
 from bahagia.errors import FieldError, validation_failed
-from bahagia.sla import JAKARTA
 
 DEFAULT_LIMIT = 20
 EQUALITY_PARAMS = ("status", "kind", "program", "category", "kecamatan", "opd")
@@ -93,10 +92,6 @@ def decode_cursor(text: str) -> Cursor | None:
     return Cursor(order=order, values=values, tracking_code=code)
 
 
-def _wib_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=JAKARTA)
-
-
 def parse_list_query(args: Mapping[str, str], opd_ids: set[str], max_limit: int) -> ListQuery:
     details: list[FieldError] = []
     equals: dict[str, str] = {}
@@ -153,8 +148,8 @@ def parse_list_query(args: Mapping[str, str], opd_ids: set[str], max_limit: int)
     query = ListQuery(
         equals=equals,
         overdue=overdue,
-        submitted_from=_wib_midnight(dates["from"]) if "from" in dates else None,
-        submitted_before=_wib_midnight(dates["to"] + dt.timedelta(days=1)) if "to" in dates else None,
+        submitted_from=calendar.start_of(dates["from"]) if "from" in dates else None,
+        submitted_before=calendar.start_of(dates["to"] + dt.timedelta(days=1)) if "to" in dates else None,
         limit=limit,
     )
     raw_cursor = (args.get("cursor") or "").strip()

@@ -6,22 +6,23 @@ bahagia.lifecycle. Reads of a pungli/confidential record and every transition le
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia import lifecycle
-from bahagia.errors import BahagiaError, FieldError, validation_failed
+import outbox
+from bahagia import lifecycle, report_counters
+from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
-from intake.ports import EventPublisher
+from bahagia.models import StaffTransition
+from logs import get_logger
+from ports import EventPublisher, StaffDirectory, StaffMember, StaffStore, StoreQuery, TokenVerifier
 from settings import Settings
 from staff import auth, views
-from staff.auth import StaffDirectory, StaffMember, TokenVerifier
-from staff.ports import StaffStore, StoreQuery
 from staff.queries import ORDERS, Cursor, ListQuery
-from web.logs import get_logger
 
 log = get_logger("bahagia.staff")
 
@@ -44,13 +45,14 @@ def authenticate(ctx: StaffContext, authorization: str | None) -> Actor:
     return ctx.verifier.verify(auth.bearer_token(authorization))
 
 
-def _require_case_reader(actor: Actor) -> None:
+def require_case_reader(actor: Actor) -> None:
+    """403 unless the actor reads cases (admin does not). Handlers call it before judging a body: 403 before 422."""
     if actor.role not in views.CASE_ROLES:
         raise lifecycle.forbidden()
 
 
 def _visible(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
-    _require_case_reader(actor)
+    require_case_reader(actor)
     doc = ctx.store.get_submission(code)
     if doc is None or not lifecycle.can_see(actor, doc):
         raise lifecycle.not_found_for_staff()  # another OPD's case looks exactly like a missing one
@@ -104,7 +106,7 @@ def store_query(actor: Actor, query: ListQuery, now: dt.datetime) -> StoreQuery 
 
 
 def list_submissions(ctx: StaffContext, actor: Actor, query: ListQuery) -> dict[str, Any]:
-    _require_case_reader(actor)
+    require_case_reader(actor)
     now = ctx.clock()
     scoped = store_query(actor, query, now)
     if scoped is None:
@@ -142,22 +144,24 @@ def audit_trail(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
 # --- transitions ---------------------------------------------------------------------------------------------------
 
 
+def _counted(doc: dict[str, Any], outcome: lifecycle.TransitionOutcome) -> lifecycle.TransitionOutcome:
+    """The outcome with what it adds to the nightly report's counters, judged on `doc` as the transaction read it."""
+    return dataclasses.replace(outcome, counts=report_counters.transition_counts(doc, outcome.audit))
+
+
 def _publish(ctx: StaffContext, event: dict[str, Any]) -> None:
     """Publish an event whose outbox entry is committed; on failure the relay (relay_outbox) sends it later."""
-    from intake.service import send_committed_event
-
-    send_committed_event(ctx.publisher, ctx.store, None, event)
+    outbox.send_committed_event(ctx.publisher, ctx.store, None, event)
 
 
-def transition(ctx: StaffContext, actor: Actor, code: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def transition(ctx: StaffContext, actor: Actor, code: str, request: StaffTransition) -> dict[str, Any]:
     """POST .../transitions: judged and written in one Firestore transaction, so two concurrent ones cannot both win."""
-    _require_case_reader(actor)
-    request = lifecycle.validate_request(body)
+    require_case_reader(actor)
     now = ctx.clock()
     event_id = ctx.new_event_id()
 
     def decide(doc: dict[str, Any]) -> lifecycle.TransitionOutcome:
-        return lifecycle.transition(doc, request, actor, now, event_id)
+        return _counted(doc, lifecycle.transition(doc, request, actor, now, event_id))
 
     result = ctx.store.commit_transition(code, decide)
     if result is None:
@@ -194,7 +198,8 @@ def close_stale_followups(ctx: StaffContext, limit: int = AUTO_CLOSE_BATCH) -> d
 
         def decide(doc: dict[str, Any], event_id: str = event_id) -> lifecycle.TransitionOutcome | None:
             # Judged again inside the transaction: a case an OPD closed a moment ago is left alone.
-            return lifecycle.auto_close(doc, now, event_id)
+            outcome = lifecycle.auto_close(doc, now, event_id)
+            return None if outcome is None else _counted(doc, outcome)
 
         result = ctx.store.commit_transition(code, decide)
         if result is not None:
@@ -208,7 +213,8 @@ def close_stale_followups(ctx: StaffContext, limit: int = AUTO_CLOSE_BATCH) -> d
 # --- staff management (admin) --------------------------------------------------------------------------------------
 
 
-def _require_admin(actor: Actor) -> None:
+def require_admin(actor: Actor) -> None:
+    """403 unless the actor is an admin. Handlers call it before judging a body: 403 before 422."""
     if actor.role != "admin":
         raise lifecycle.forbidden()
 
@@ -218,33 +224,15 @@ def _member_view(member: StaffMember) -> dict[str, Any]:
 
 
 def list_staff(ctx: StaffContext, actor: Actor) -> dict[str, Any]:
-    _require_admin(actor)
+    require_admin(actor)
     return {"users": [_member_view(m) for m in sorted(ctx.directory.list(), key=lambda m: m.email)]}
 
 
-def put_staff(ctx: StaffContext, actor: Actor, email: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """PUT /v1/staff/users/{email} {role, opd, active}: create or change one staff member."""
-    _require_admin(actor)
-    details: list[FieldError] = []
-    email = auth.normalize_email(email)
-    if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
-        details.append(FieldError("email", "invalid_email", "Alamat e-mail tidak sah."))
-    unknown = sorted(set(body) - {"role", "opd", "active"})
-    details.extend(FieldError(name, "unknown_field", "Isian ini tidak dikenal.") for name in unknown)
-    assignment = auth.check_role(body.get("role"), body.get("opd"), ctx.opd_ids)
-    if assignment is None:
-        details.append(
-            FieldError("role", "invalid_role", "Peran tidak sah; peran opd wajib disertai OPD yang dikenal.")
-        )
-    active = body.get("active", True)
-    if not isinstance(active, bool):
-        details.append(FieldError("active", "invalid_boolean", "Isian active harus true atau false."))
-    if details:
-        raise validation_failed(details)
-    assert assignment is not None
-    if email == actor.email and (assignment[0] != "admin" or active is not True):
+def put_staff(ctx: StaffContext, actor: Actor, member: StaffMember) -> dict[str, Any]:
+    """PUT /v1/staff/users/{email} {role, opd, active}: create or change one staff member (staff.bodies parsed it)."""
+    require_admin(actor)
+    if member.email == actor.email and (member.role != "admin" or not member.active):
         raise BahagiaError("forbidden", "Admin tidak dapat mencabut perannya sendiri.", 403)
-    member = StaffMember(email=email, role=assignment[0], opd=assignment[1], active=bool(active))
     now = ctx.clock()
     ctx.directory.put(member, actor.email, now)
     ctx.store.append_audit(
@@ -253,7 +241,7 @@ def put_staff(ctx: StaffContext, actor: Actor, email: str, body: Mapping[str, An
             "action": "staff_update",
             "at": now,
             "actor": actor.as_dict(),
-            "staff_id": auth.staff_id(email),
+            "staff_id": auth.staff_id(member.email),
             "role": member.role,
             "opd": member.opd,
             "active": member.active,

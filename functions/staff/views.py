@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bahagia import lifecycle, sla
+from bahagia import calendar, lifecycle, sla
 from bahagia.lifecycle import Actor
 
 CASE_ROLES = ("verifikator", "opd", "integritas", "pimpinan")
@@ -59,7 +59,7 @@ NOTIFICATION_FIELDS = (
 def jsonable(value: Any) -> Any:
     """Firestore values as JSON: timestamps in UTC ISO 8601 with Z."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return calendar.iso_utc(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -246,7 +246,7 @@ def test_an_invalid_submission_shows_errors_tied_to_their_fields(page: Page, ass
         # The 422 details beside their fields, and a summary that links to them.
         nik = page.get_by_label("NIK (16 digit")
         expect(nik).to_have_attribute("aria-invalid", "true")
-        error_id = nik.get_attribute("aria-describedby").split()[0]
+        error_id = (nik.get_attribute("aria-describedby") or "").split()[0]
         expect(page.locator(f"#{error_id}")).to_contain_text("NIK")
         expect(page.get_by_label("Nomor HP")).to_have_attribute("aria-invalid", "true")
         expect(alert.get_by_role("link")).to_have_count(2)

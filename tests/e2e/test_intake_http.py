@@ -73,7 +73,9 @@ def test_a_browser_form_post_gets_303_to_a_receipt_with_code_and_pin(client):
     assert receipt.status_code == 200
     code = location.rsplit("/", 1)[1]
     assert codes.format_tracking_code(code) in receipt.text
-    pin = re.search(r'data-testid="pin">(\d{6})<', receipt.text).group(1)
+    found = re.search(r'data-testid="pin">(\d{6})<', receipt.text)
+    assert found is not None
+    pin = found.group(1)
     status = client.get(f"/v1/track/{code}", params={"pin": pin})
     assert status.status_code == 200
     assert status.json()["status"] == "diterima"

@@ -72,7 +72,7 @@ class RecordingProxy:
                 if failing:
                     status, headers, answer = 503, {"Content-Type": "text/xml"}, SNS_UNAVAILABLE
                 else:
-                    status, headers, answer = _forward(proxy.upstream + self.path, body, self.headers)
+                    status, headers, answer = _forward(proxy.upstream + self.path, body, dict(self.headers.items()))
                 with proxy._lock:
                     proxy.exchanges.append(Exchange(self.path, action, status))
                 self.send_response(status)

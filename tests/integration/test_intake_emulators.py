@@ -12,11 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from google.api_core.exceptions import AlreadyExists
-from google.cloud import firestore, pubsub_v1
+from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]  # namespace package
 
 from bahagia import errors
 from bootstrap import build_intake_context
 from intake import service
+from intake.handlers import accept
 from settings import Settings
 from tests import samples
 
@@ -74,11 +75,11 @@ def ctx(clean_emulators):
 
 
 def _docs(project: str, collection: str) -> list[dict]:
-    return [snap.to_dict() for snap in firestore.Client(project=project).collection(collection).stream()]
+    return [snap.to_dict() or {} for snap in firestore.Client(project=project).collection(collection).stream()]
 
 
 def _outbox_drains(project: str, within: float = 5.0) -> bool:
-    """Published entries are deleted in background batches (intake/outbox.py), a moment after the answer."""
+    """Published entries are deleted in background batches (functions/outbox.py), a moment after the answer."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if not _docs(project, "outbox"):
@@ -88,7 +89,7 @@ def _outbox_drains(project: str, within: float = 5.0) -> bool:
 
 
 def test_a_submission_commits_one_document_set_and_publishes_one_event(ctx, events, clean_emulators):
-    accepted = service.submit(ctx, "application", samples.application(), "first-key-123")
+    accepted = accept(ctx, "application", samples.application(), "first-key-123")
     project = clean_emulators.project_id
     [stored] = _docs(project, "submissions")
     assert stored["tracking_code"] == accepted.response["tracking_code"]
@@ -107,7 +108,7 @@ def test_twenty_concurrent_posts_with_one_key_store_one_submission(ctx, events, 
 
     def post(_: int) -> dict:
         barrier.wait()
-        return service.submit(ctx, "complaint", samples.complaint(), "same-key-for-all").body()
+        return accept(ctx, "complaint", samples.complaint(), "same-key-for-all").body()
 
     with ThreadPoolExecutor(20) as pool:
         bodies = list(pool.map(post, range(20)))
@@ -121,7 +122,7 @@ def test_twenty_concurrent_posts_with_one_key_store_one_submission(ctx, events, 
 def test_fifty_concurrent_distinct_posts_store_fifty(ctx, events, clean_emulators):
     def post(i: int) -> str:
         body = samples.complaint(description=f"Laporan nomor {i}: lampu jalan padam sejak minggu lalu.")
-        return service.submit(ctx, "complaint", body, None).response["tracking_code"]
+        return accept(ctx, "complaint", body, None).response["tracking_code"]
 
     with ThreadPoolExecutor(25) as pool:
         codes = list(pool.map(post, range(50)))
@@ -131,9 +132,9 @@ def test_fifty_concurrent_distinct_posts_store_fifty(ctx, events, clean_emulator
 
 
 def test_a_duplicate_nik_is_409_and_nothing_new_is_stored(ctx, clean_emulators):
-    service.submit(ctx, "application", samples.application(), None)
+    accept(ctx, "application", samples.application(), None)
     with pytest.raises(errors.BahagiaError) as caught:
-        service.submit(ctx, "application", samples.application(), None)
+        accept(ctx, "application", samples.application(), None)
     assert caught.value.status == 409
     assert caught.value.code == "duplicate_application"
     assert len(_docs(clean_emulators.project_id, "submissions")) == 1
@@ -144,7 +145,7 @@ def test_a_publish_failure_after_the_commit_still_delivers_the_event(ctx, events
     pubsub = next(p for p in clean_emulators.supervisor.processes if p.name == "pubsub")
     pubsub.signal_group(signal.SIGSTOP)
     try:
-        accepted = service.submit(ctx, "complaint", samples.complaint(), None)
+        accepted = accept(ctx, "complaint", samples.complaint(), None)
     finally:
         pubsub.signal_group(signal.SIGCONT)
     code = accepted.response["tracking_code"]
@@ -172,11 +173,11 @@ def test_a_frozen_firestore_gives_a_timely_503_and_nothing_half_written(clean_em
     started = time.monotonic()
     try:
         with pytest.raises(Exception) as caught:  # noqa: PT011 -- which one is the point: asserted just below
-            service.submit(ctx, "application", samples.application(), "frozen-key-0001")
+            accept(ctx, "application", samples.application(), "frozen-key-0001")
     finally:
         firestore_process.signal_group(signal.SIGCONT)
     elapsed = time.monotonic() - started
-    from web.http import _is_unavailable
+    from edge.http import _is_unavailable
 
     assert _is_unavailable(caught.value), type(caught.value)
     assert elapsed < 10
@@ -189,13 +190,13 @@ def test_a_frozen_firestore_gives_a_timely_503_and_nothing_half_written(clean_em
     }
     assert set(written.values()) in ({0}, {1}), written
     # And the citizen's retry with the same key (the web forms keep one per form) is answered, stored once.
-    retried = service.submit(ctx, "application", samples.application(), "frozen-key-0001")
+    retried = accept(ctx, "application", samples.application(), "frozen-key-0001")
     assert retried.response["status"] == "diterima"
     assert len(_docs(project, "submissions")) == 1
 
 
 def test_track_round_trip_on_the_emulator(ctx, clean_emulators):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     code = accepted.response["tracking_code"]
     assert service.track(ctx, code, accepted.pin, "127.0.0.1")["status"] == "diterima"
     with pytest.raises(errors.BahagiaError) as caught:

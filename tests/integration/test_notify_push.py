@@ -110,7 +110,7 @@ def _sms(emulators: Any, phone: str = PHONE) -> list[dict[str, Any]]:
 
 def _records(db: firestore.Client, code: str) -> list[dict[str, Any]]:
     return [
-        s.to_dict()
+        s.to_dict() or {}
         for s in db.collection("notifications")
         .where(filter=firestore.FieldFilter("tracking_code", "==", code))
         .stream()

@@ -11,17 +11,19 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
+import ports
 from bahagia import notifications as n
 from bahagia import report_counters
 from bahagia.lifecycle import Actor
 from bootstrap import build_intake_context, build_report_context, build_sms_notifier, build_staff_context
-from intake import service as intake
+from intake.handlers import accept
 from notify import service as notify
 from notify.events import SubmissionEvent
 from reports import service as reports
 from reports.figures import DocumentFigures
 from settings import Settings
 from staff import service as staff
+from staff.bodies import parse_transition
 from tests import samples
 from tests.fakes import FakeSms
 
@@ -89,11 +91,11 @@ def test_intake_staff_and_notify_keep_the_counters_the_report_reads(
 
     def submit(at: dt.datetime, kind: str, body: dict[str, Any]) -> str:
         clock.now = at
-        return str(intake.submit(intake_ctx, kind, body, None).response["tracking_code"])
+        return str(accept(intake_ctx, kind, body, None).response["tracking_code"])
 
     def move(at: dt.datetime, actor: Actor, code: str, to: str, **extra: str) -> None:
         clock.now = at
-        staff.transition(staff_ctx, actor, code, {"to": to, "note": f"Catatan untuk {to}", **extra})
+        staff.transition(staff_ctx, actor, code, parse_transition({"to": to, "note": f"Catatan untuk {to}", **extra}))
 
     # Tuesday 3 November 2026 (WIB): a complaint, an application, a complaint at 23:30 WIB (the 3rd in UTC too) from
     # the same number (the daily cap of 1 blocks its SMS: a record created as failed), then one at 00:10 WIB on the
@@ -116,7 +118,7 @@ def test_intake_staff_and_notify_keep_the_counters_the_report_reads(
     # Every event to the notifier, at the time it was published; the first status change fails once (transient),
     # is recorded failed, and its redelivery is sent: failed -> queued -> sent, counted once in the end.
     flaky = dataclasses.replace(
-        notifier, provider=FakeSms(failures=[n.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE)])
+        notifier, provider=FakeSms(failures=[ports.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE)])
     )
     outcomes: list[notify.Outcome] = []
     failed_once = False

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bahagia.notifications import FailureReason, PermanentSmsError, SmsProvider, TransientSmsError
+from bahagia.notifications import FailureReason
 from bootstrap import build_sms_provider
+from ports import PermanentSmsError, SmsProvider, TransientSmsError
 from settings import Settings
 
 PHONE = "+6281234567890"

@@ -33,8 +33,24 @@ from devstack.config import HOST
 
 # --- the population -----------------------------------------------------------------------------------------------
 
-_FIRST = ["Nurhaliza", "Rahmadani", "Syafrizal", "Maimunah", "Zulkarnain", "Fitriyani", "Rusdianto", "Herawati",
-          "Junaidi", "Marlina", "Suparmin", "Yusnidar", "Kasmawati", "Darmansyah", "Ernawati", "Mukhlisin"]
+_FIRST = [
+    "Nurhaliza",
+    "Rahmadani",
+    "Syafrizal",
+    "Maimunah",
+    "Zulkarnain",
+    "Fitriyani",
+    "Rusdianto",
+    "Herawati",
+    "Junaidi",
+    "Marlina",
+    "Suparmin",
+    "Yusnidar",
+    "Kasmawati",
+    "Darmansyah",
+    "Ernawati",
+    "Mukhlisin",
+]
 _SYLLABLES = ["ka", "ra", "wi", "ja", "ya", "su", "ma", "di", "pra", "na", "ta", "sa", "lo", "ri", "bu", "an"]
 _PREFIXES = ["0812", "0813", "0821", "0822", "0852", "0853"]
 
@@ -53,8 +69,12 @@ def fake_nik(rng: random.Random, kecamatan: str, birth: dt.date, woman: bool, se
 def phone_spellings(national: str) -> list[str]:
     """A national number 08xxxxxxxxxx in the spellings citizens use; each one normalizes to the same E.164."""
     rest = national[1:]
-    return [national, f"{national[:4]}-{national[4:8]}-{national[8:]}", f"+62 {rest[:3]} {rest[3:7]} {rest[7:]}",
-            f"62{rest}"]
+    return [
+        national,
+        f"{national[:4]}-{national[4:8]}-{national[8:]}",
+        f"+62 {rest[:3]} {rest[3:7]} {rest[7:]}",
+        f"62{rest}",
+    ]
 
 
 @dataclass
@@ -93,7 +113,7 @@ def plan_load(count: int, seed: int, *, twice: float = 0.10, reuse_nik: float = 
                 used_numbers.add(national)
                 break
         spelled = rng.choice(phone_spellings(national))
-        e164 = check_mobile_phone(national)
+        e164: str | None = check_mobile_phone(national)
         kecamatan = rng.choice(kecamatan_codes)
         kelurahan = rng.choice(kelurahan_by_kecamatan[kecamatan])
         name = fake_name(rng)
@@ -320,7 +340,7 @@ class FaultySns:
                 if fail:
                     status, headers, answer = error[0], {"Content-Type": "text/xml"}, error[1]
                 else:
-                    status, headers, answer = _forward(proxy.upstream + self.path, body, self.headers)
+                    status, headers, answer = _forward(proxy.upstream + self.path, body, dict(self.headers.items()))
                 with proxy._lock:
                     proxy.calls[(action, status)] += 1
                 self.send_response(status)

@@ -21,6 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import checks as st_checks
+from schemathesis.core.result import Err
 from schemathesis.generation import GenerationMode
 
 from settings import Settings
@@ -49,7 +50,12 @@ _MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 def _operations(stack: Any) -> list[Any]:
     schema = schemathesis.openapi.from_url(f"{stack.base_url}/v1/openapi.json")
     schema.config.base_url = stack.base_url
-    return [result.ok() for result in schema.get_all_operations()]
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        operations.append(result.ok())
+    return operations
 
 
 def _fuzz(strategy: Any, examples: int, key: str, headers: dict[str, str], calls: dict[str, int]) -> None:

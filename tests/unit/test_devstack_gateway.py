@@ -128,8 +128,10 @@ def _request(
         conn.close()
 
 
-def _echo(port: int, method: str, uri: str, body: bytes | None = None, **headers: str) -> dict[str, Any]:
-    response, payload = _request(port, method, uri, body, headers)
+def _echo(
+    port: int, method: str, uri: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    response, payload = _request(port, method, uri, body, headers or {})
     assert response.status == 200, payload
     result: dict[str, Any] = json.loads(payload)
     result["header_map"] = {k.lower(): v for k, v in result["headers"]}
@@ -142,7 +144,7 @@ def test_forwards_method_full_path_query_and_body(gateway: int) -> None:
         "POST",
         "/v1/applications?x=1&y=%20z",
         b'{"program": "balikat"}',
-        **{
+        headers={
             "Content-Type": "application/json",
         },
     )
@@ -167,7 +169,7 @@ def test_headers_trace_and_forwarded_for(gateway: int) -> None:
         gateway,
         "GET",
         "/v1/programs",
-        **{
+        headers={
             "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/1;o=1",
             "traceparent": "00-105445aa7843bc8bf206b12000100000-0000000000000001-01",
             "X-Forwarded-For": "203.0.113.9",

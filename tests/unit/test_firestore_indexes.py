@@ -235,7 +235,7 @@ def test_every_module_that_queries_declares_its_queries() -> None:
         if not _defines_queries(tree):
             missing.append(rel)
             continue
-        declared = set()
+        declared: set[str] = set()
         for entry in importlib.import_module(_module_name(path)).QUERIES:
             for field, _op in entry[1]:
                 declared.update(field if isinstance(field, tuple) else [field])

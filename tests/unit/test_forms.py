@@ -3,8 +3,8 @@ import json
 import pytest
 
 from bahagia.errors import BahagiaError
+from edge import forms
 from tests import samples
-from web import forms
 
 
 def test_dotted_form_fields_become_the_nested_body():

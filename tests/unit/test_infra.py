@@ -48,7 +48,7 @@ def _clean(value: Any) -> Any:
 
 def _load(path: Path) -> dict[str, Any]:
     with path.open() as handle:
-        return _clean(hcl2.load(handle))  # type: ignore[no-any-return]
+        return _clean(hcl2.load(handle))
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 
-from bahagia import codes, errors
+from bahagia import calendar, codes, errors, report_counters
 from bahagia.catalogue import catalogue
 from intake import service
+from intake.handlers import accept
 from settings import Settings
 from tests import samples
 from tests.fakes import FakePublisher, FakeSubmissionStore
@@ -24,7 +25,7 @@ def ctx():
 
 
 def test_an_application_is_committed_once_and_its_event_published_without_personal_data(ctx):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     body = accepted.body()
     assert body["status"] == "diterima"
     assert body["program"] == "kartu-bahagia"
@@ -41,28 +42,59 @@ def test_an_application_is_committed_once_and_its_event_published_without_person
     assert ctx.store.outbox == {}
 
 
+def _nonzero(counts):
+    return {doc_id: {k: v for k, v in fields.items() if v} for doc_id, fields in counts.items()}
+
+
+def test_the_report_counts_ride_on_the_commit_and_a_refused_submission_counts_nothing(ctx):
+    accepted = accept(ctx, "application", samples.application(), None)
+    code = accepted.response["tracking_code"]
+    stored = ctx.store.submissions[code]
+    shard = report_counters.shard_of(code)
+    due_date = calendar.business_date(stored["due_at"])
+    assert _nonzero(ctx.store.report_counts) == {
+        f"2026-11-29_{shard}": {
+            "new": 1,
+            "new__kind__application": 1,
+            "new__program__kartu_bahagia": 1,
+            "new__benefit__kartu_bahagia__pendidikan": 1,
+            "new__kecamatan__15_71_01": 1,
+            "new__kelurahan__15_71_01_1001": 1,
+            "new__status__diterima": 1,
+        },
+        f"{due_date}_{shard}": {"sla__due": 1},
+    }
+    before = _nonzero(ctx.store.report_counts)
+    with pytest.raises(errors.BahagiaError):
+        accept(ctx, "application", samples.application(), None)  # a duplicate: its batch never commits
+    assert _nonzero(ctx.store.report_counts) == before
+    accept(ctx, "complaint", samples.complaint(), "key-12345678")
+    accept(ctx, "complaint", samples.complaint(), "key-12345678")  # the replay commits nothing
+    assert sum(fields.get("new", 0) for fields in ctx.store.report_counts.values()) == 2
+
+
 def test_the_pin_is_stored_only_as_a_salted_hash(ctx):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     stored = ctx.store.submissions[accepted.response["tracking_code"]]
     assert accepted.pin not in str(stored)
     assert codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), b"unit-test-secret", stored["pin_hash"])
 
 
 def test_a_second_open_application_for_the_same_nik_and_programme_is_409(ctx):
-    service.submit(ctx, "application", samples.application(), None)
+    accept(ctx, "application", samples.application(), None)
     with pytest.raises(errors.BahagiaError) as caught:
-        service.submit(ctx, "application", samples.application(), None)
+        accept(ctx, "application", samples.application(), None)
     assert caught.value.status == 409
     assert caught.value.code == "duplicate_application"
     assert samples.NIK_WOMAN_1985 not in caught.value.message
     # Another benefit of Kartu Bahagia is another application.
-    service.submit(ctx, "application", samples.application(benefit="kesehatan"), None)
+    accept(ctx, "application", samples.application(benefit="kesehatan"), None)
     assert ctx.store.commits == 2
 
 
 def test_the_same_idempotency_key_and_body_returns_the_first_response_and_stores_nothing_new(ctx):
-    first = service.submit(ctx, "complaint", samples.complaint(), "key-12345678")
-    again = service.submit(ctx, "complaint", samples.complaint(), "key-12345678")
+    first = accept(ctx, "complaint", samples.complaint(), "key-12345678")
+    again = accept(ctx, "complaint", samples.complaint(), "key-12345678")
     assert again.body() == first.body()
     assert again.replayed
     assert ctx.store.commits == 1
@@ -70,11 +102,9 @@ def test_the_same_idempotency_key_and_body_returns_the_first_response_and_stores
 
 
 def test_the_same_idempotency_key_with_another_body_is_409(ctx):
-    service.submit(ctx, "complaint", samples.complaint(), "key-12345678")
+    accept(ctx, "complaint", samples.complaint(), "key-12345678")
     with pytest.raises(errors.BahagiaError) as caught:
-        service.submit(
-            ctx, "complaint", samples.complaint(description="Sesuatu yang lain sama sekali."), "key-12345678"
-        )
+        accept(ctx, "complaint", samples.complaint(description="Sesuatu yang lain sama sekali."), "key-12345678")
     assert caught.value.status == 409
     assert caught.value.code == "idempotency_key_reused"
 
@@ -82,7 +112,7 @@ def test_the_same_idempotency_key_with_another_body_is_409(ctx):
 @pytest.mark.parametrize("key", ["short", "x" * 129])
 def test_idempotency_keys_must_be_8_to_128_characters(ctx, key):
     with pytest.raises(errors.BahagiaError) as caught:
-        service.submit(ctx, "complaint", samples.complaint(), key)
+        accept(ctx, "complaint", samples.complaint(), key)
     assert caught.value.status == 422
 
 
@@ -91,7 +121,7 @@ def test_a_tracking_code_collision_draws_another_code(ctx):
     ctx.store.submissions[taken] = {"tracking_code": taken, "pin_hash": "someone else's"}
     sequence = iter([taken, fresh])
     ctx.new_code = lambda: next(sequence)
-    accepted = service.submit(ctx, "complaint", samples.complaint(), None)
+    accepted = accept(ctx, "complaint", samples.complaint(), None)
     assert accepted.response["tracking_code"] == fresh
     assert ctx.store.submissions[taken]["pin_hash"] == "someone else's"  # the first holder is untouched
     assert ctx.store.commits == 1
@@ -99,7 +129,7 @@ def test_a_tracking_code_collision_draws_another_code(ctx):
 
 def test_an_anonymous_report_stores_no_identity_at_all(ctx):
     body = samples.complaint(category="pungli", privacy="anonymous")
-    accepted = service.submit(ctx, "complaint", body, None)
+    accepted = accept(ctx, "complaint", body, None)
     stored = ctx.store.submissions[accepted.response["tracking_code"]]
     assert "reporter" not in stored
     assert "Budi" not in str(stored)
@@ -109,7 +139,7 @@ def test_an_anonymous_report_stores_no_identity_at_all(ctx):
 
 def test_a_failed_publish_leaves_the_event_in_the_outbox_and_the_relay_sends_it(ctx):
     ctx.publisher.fail_next = 1
-    accepted = service.submit(ctx, "complaint", samples.complaint(), None)
+    accepted = accept(ctx, "complaint", samples.complaint(), None)
     assert accepted.response["status"] == "diterima"
     assert ctx.publisher.published == []
     assert len(ctx.store.outbox) == 1
@@ -122,7 +152,7 @@ def test_a_failed_publish_leaves_the_event_in_the_outbox_and_the_relay_sends_it(
 
 
 def test_track_shows_status_with_the_right_pin_and_nothing_personal(ctx):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     code = accepted.response["tracking_code"]
     status = service.track(ctx, codes.format_tracking_code(code).lower(), accepted.pin, "198.51.100.7")
     assert status["status"] == "diterima"
@@ -133,7 +163,7 @@ def test_track_shows_status_with_the_right_pin_and_nothing_personal(ctx):
 
 
 def test_wrong_pin_missing_pin_and_unknown_code_are_the_same_404(ctx):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     code = accepted.response["tracking_code"]
     wrong = "000000" if accepted.pin != "000000" else "111111"
     outcomes = []
@@ -146,7 +176,7 @@ def test_wrong_pin_missing_pin_and_unknown_code_are_the_same_404(ctx):
 
 
 def test_repeated_wrong_pins_are_rate_limited_per_code_even_from_many_clients(ctx):
-    accepted = service.submit(ctx, "application", samples.application(), None)
+    accepted = accept(ctx, "application", samples.application(), None)
     code = accepted.response["tracking_code"]
     wrong = "000000" if accepted.pin != "000000" else "111111"
     for i in range(ctx.settings.track_max_failures_per_code):

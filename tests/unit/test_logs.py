@@ -1,7 +1,7 @@
 import json
 import logging
 
-from web import logs
+import logs
 
 
 def _format(record_message: str, **fields) -> dict:

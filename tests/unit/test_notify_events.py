@@ -12,6 +12,7 @@ import pytest
 from functions_framework import create_app
 
 import bootstrap
+import ports
 from bahagia import notifications as n
 from bahagia import sms
 from bahagia.catalogue import catalogue
@@ -141,7 +142,7 @@ def test_a_transient_failure_answers_503_and_the_redelivery_sends(
     client: Any, fakes: tuple[FakeSms, FakeSubmissions], caplog: pytest.LogCaptureFixture
 ) -> None:
     provider, _ = fakes
-    provider.failures = [n.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE, "503")]
+    provider.failures = [ports.TransientSmsError(n.FailureReason.PROVIDER_UNAVAILABLE, "503")]
     push = _load("pubsub_push_received.json")
     assert client.post(PUSH_PATH, json=push).status_code == 503
     assert client.post(PUSH_PATH, json=push).status_code == 200

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+import ports
+from bahagia import calendar, report_counters, sms
 from bahagia import notifications as n
-from bahagia import sms
 from bahagia.catalogue import catalogue
 from notify.events import PoisonEvent, SubmissionEvent
 from notify.service import Notifier, Outcome, RetryLater, notify_citizen
@@ -150,7 +151,7 @@ def test_a_transient_failure_asks_for_a_retry_and_the_retry_sends_once(
 ) -> None:
     code = _code()
     submissions.docs[code] = _application(code)
-    provider.failures = [n.TransientSmsError(n.FailureReason.PROVIDER_THROTTLED)]
+    provider.failures = [ports.TransientSmsError(n.FailureReason.PROVIDER_THROTTLED)]
     event = _event(code, doc=submissions.docs[code])
     with pytest.raises(RetryLater):
         notify_citizen(event, notifier, NOW)
@@ -168,12 +169,44 @@ def test_a_transient_failure_asks_for_a_retry_and_the_retry_sends_once(
     assert list(store.counters.values()) == [1]
 
 
+def _report_counts(store: FakeNotificationStore) -> dict[str, int]:
+    """The SMS counters of the nightly report the store was handed, non-zero ones only (one date, one shard here)."""
+    [fields] = store.report_counts.values()
+    return {name: value for name, value in fields.items() if value}
+
+
+def test_the_report_counts_follow_the_record_through_a_failure_and_a_retry(
+    notifier: Notifier, submissions: FakeSubmissions, provider: FakeSms, store: FakeNotificationStore
+) -> None:
+    code = _code()
+    submissions.docs[code] = _application(code)
+    provider.failures = [ports.TransientSmsError(n.FailureReason.PROVIDER_THROTTLED)]
+    event = _event(code, doc=submissions.docs[code])
+    with pytest.raises(RetryLater):
+        notify_citizen(event, notifier, NOW)
+    assert list(store.report_counts) == [f"2025-11-29_{report_counters.shard_of(code)}"]
+    assert _report_counts(store) == {"sms__failed": 1, "sms__segments__failed": 1}
+    notify_citizen(event, notifier, NOW + dt.timedelta(seconds=10))
+    assert _report_counts(store) == {"sms__sent": 1, "sms__segments__sent": 1}
+    notify_citizen(event, notifier, NOW + dt.timedelta(seconds=20))  # a duplicate delivery changes nothing
+    assert _report_counts(store) == {"sms__sent": 1, "sms__segments__sent": 1}
+
+
+def test_a_blocked_sms_is_counted_as_failed(
+    notifier: Notifier, submissions: FakeSubmissions, store: FakeNotificationStore
+) -> None:
+    code = _code()
+    submissions.docs[code] = _application(code, phone="+62741123456")  # a landline: never sent to
+    assert notify_citizen(_event(code, doc=submissions.docs[code]), notifier, NOW).outcome is Outcome.BLOCKED
+    assert _report_counts(store) == {"sms__failed": 1, "sms__segments__failed": 1}
+
+
 def test_a_permanent_provider_failure_is_recorded_and_never_retried(
     notifier: Notifier, submissions: FakeSubmissions, provider: FakeSms, store: FakeNotificationStore
 ) -> None:
     code = _code()
     submissions.docs[code] = _application(code)
-    provider.failures = [n.PermanentSmsError(n.FailureReason.INVALID_NUMBER)]
+    provider.failures = [ports.PermanentSmsError(n.FailureReason.INVALID_NUMBER)]
     event = _event(code, doc=submissions.docs[code])
     result = notify_citizen(event, notifier, NOW)
     assert result.outcome is Outcome.FAILED
@@ -207,7 +240,7 @@ def test_an_opted_out_number_gets_nothing_and_a_provider_opt_out_is_remembered(
     first, second = _code(1), _code(2)
     submissions.docs[first] = _application(first)
     submissions.docs[second] = _application(second)
-    provider.failures = [n.PermanentSmsError(n.FailureReason.OPTED_OUT)]
+    provider.failures = [ports.PermanentSmsError(n.FailureReason.OPTED_OUT)]
     result = notify_citizen(_event(first, "evt-a", doc=submissions.docs[first]), notifier, NOW)
     assert result.outcome is Outcome.FAILED
     assert result.reason == "opted_out"
@@ -323,7 +356,12 @@ def test_a_concurrent_delivery_waits_while_the_first_holds_the_lease_and_takes_o
             notification_id=n.notification_id(event.event_id, n.recipient_key(SECRET, PHONE)),
             recipient=n.recipient_key(SECRET, PHONE),
             counter_id="c",
-            fresh={"status": "queued", "attempts": 1, "lease_until": NOW + dt.timedelta(seconds=60)},
+            fresh={
+                "status": "queued",
+                "attempts": 1,
+                "lease_until": NOW + dt.timedelta(seconds=60),
+                "business_date": calendar.business_date(NOW),
+            },
             now=NOW,
             lease_until=NOW + dt.timedelta(seconds=60),
             daily_cap=5,

@@ -1,6 +1,6 @@
 import threading
 
-from intake.outbox import MAX_BATCH, BatchedOutboxCleaner
+from outbox import MAX_BATCH, BatchedOutboxCleaner
 
 
 def test_published_ids_are_deleted_together_in_the_background():

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 
 import bootstrap
 from bahagia import report_counters
-from bahagia.report_facts import business_date, transition_facts, working_days_between
-from reports import render, seed, service
-from reports.figures import CountersInMemory, DocumentFigures, Filter, eq, tally_documents
-from reports.model import Report, nearest_rank, yesterday_in_wib
+from bahagia.calendar import business_date, working_days_between, yesterday
+from bahagia.report_facts import transition_facts
+from devstack import reports_seed as seed
+from reports import render, service
+from reports.figures import Aggregate, CountersInMemory, DocumentFigures, Filter, eq, tally_documents
+from reports.model import Report, nearest_rank
 from reports.request import BadReportRequest, report_date
 from reports.service import ReportContext
 from tests.reports_fakes import FakeReportFiles, FakeReportStore
@@ -63,7 +65,7 @@ def test_both_cloud_event_shapes_name_the_same_date() -> None:
 def test_an_empty_request_means_yesterday_in_wib(raw: bytes) -> None:
     # 00:30 WIB on the 18th is still the 17th in UTC: "yesterday" must be the 17th, not the 16th.
     assert report_date(_with_data(raw), NOW) == DAY
-    assert yesterday_in_wib(dt.datetime(2025, 11, 17, 17, 1, tzinfo=dt.UTC)) == DAY
+    assert yesterday(dt.datetime(2025, 11, 17, 17, 1, tzinfo=dt.UTC)) == DAY
 
 
 @pytest.mark.parametrize(
@@ -92,10 +94,10 @@ def test_cloud_event_data_without_a_message_is_refused(data: object) -> None:
 
 
 def test_filters_follow_firestore_semantics() -> None:
-    docs = [{"n": 1}, {"n": True}, {"n": "1"}, {"n": None}, {}, {"n": 3}]
-    assert tally_documents(docs, service.Aggregate("submissions", (eq("n", 1),))).count == 1
-    assert tally_documents(docs, service.Aggregate("submissions", (Filter("n", "<=", 3),))).count == 2
-    assert tally_documents(docs, service.Aggregate("submissions", (Filter("n", "in", (1, "1")),))).count == 2
+    docs: list[dict[str, Any]] = [{"n": 1}, {"n": True}, {"n": "1"}, {"n": None}, {}, {"n": 3}]
+    assert tally_documents(docs, Aggregate("submissions", (eq("n", 1),))).count == 1
+    assert tally_documents(docs, Aggregate("submissions", (Filter("n", "<=", 3),))).count == 2
+    assert tally_documents(docs, Aggregate("submissions", (Filter("n", "in", (1, "1")),))).count == 2
 
 
 @given(st.lists(st.integers(min_value=0, max_value=60), max_size=80), st.sampled_from([0.5, 0.9, 0.1, 1.0]))

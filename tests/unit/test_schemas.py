@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _generator():
     spec = importlib.util.spec_from_file_location("generate_schemas", ROOT / "tools" / "generate_schemas.py")
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

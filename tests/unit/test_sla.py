@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bahagia import sla
+from bahagia import calendar, sla
 
-WIB = sla.JAKARTA
+WIB = calendar.WIB
 
 
 def wib(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
@@ -21,43 +21,43 @@ def end_of(year: int, month: int, day: int) -> dt.datetime:
 
 def test_a_friday_submission_is_due_after_the_weekend() -> None:
     # Friday 6 March 2026 -> Mon 9, Tue 10, Wed 11.
-    assert sla.add_working_days(wib(2026, 3, 6, 16), 3) == end_of(2026, 3, 11)
+    assert calendar.add_working_days(wib(2026, 3, 6, 16), 3) == end_of(2026, 3, 11)
 
 
 def test_a_saturday_counts_as_day_zero() -> None:
-    assert sla.add_working_days(wib(2026, 3, 7), 1) == end_of(2026, 3, 9)
+    assert calendar.add_working_days(wib(2026, 3, 7), 1) == end_of(2026, 3, 9)
 
 
 def test_the_wib_date_counts_not_the_utc_date() -> None:
     # 18:00 UTC on Thursday 5 March is 01:00 WIB on Friday 6 March: counted from Friday.
     thursday_evening_utc = dt.datetime(2026, 3, 5, 18, tzinfo=dt.UTC)
-    assert sla.add_working_days(thursday_evening_utc, 3) == end_of(2026, 3, 11)
+    assert calendar.add_working_days(thursday_evening_utc, 3) == end_of(2026, 3, 11)
 
 
 def test_the_2026_idul_fitri_holidays_and_cuti_bersama_are_days_off() -> None:
     # Library facts this module relies on (see the module docstring): Nyepi 19 March, Idul Fitri 21-22 March, and
     # cuti bersama 18, 20, 23, 24 March in the government category.
     for day in (18, 19, 20, 23, 24):
-        assert not sla.is_working_day(dt.date(2026, 3, day)), day
-    assert sla.is_working_day(dt.date(2026, 3, 17))
-    assert sla.is_working_day(dt.date(2026, 3, 25))
+        assert not calendar.is_working_day(dt.date(2026, 3, day)), day
+    assert calendar.is_working_day(dt.date(2026, 3, 17))
+    assert calendar.is_working_day(dt.date(2026, 3, 25))
 
 
 def test_sla_across_idul_fitri_2026() -> None:
     # Received Tuesday 17 March: nothing counts until Wednesday 25 -> 25, 26, 27.
-    assert sla.add_working_days(wib(2026, 3, 17), 3) == end_of(2026, 3, 27)
+    assert calendar.add_working_days(wib(2026, 3, 17), 3) == end_of(2026, 3, 27)
     # A follow-up due in 5 working days from Monday 16 March: 17, 25, 26, 27, 30.
-    assert sla.add_working_days(wib(2026, 3, 16), 5) == end_of(2026, 3, 30)
+    assert calendar.add_working_days(wib(2026, 3, 16), 5) == end_of(2026, 3, 30)
 
 
 def test_cuti_bersama_count_as_days_off_not_only_public_holidays() -> None:
     # Christmas 2026: 24 December is cuti bersama (Thursday), 25 is Christmas (Friday).
-    assert sla.add_working_days(wib(2026, 12, 23), 1) == end_of(2026, 12, 28)
+    assert calendar.add_working_days(wib(2026, 12, 23), 1) == end_of(2026, 12, 28)
 
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        sla.add_working_days(dt.datetime(2026, 3, 6), 3)
+        calendar.add_working_days(dt.datetime(2026, 3, 6), 3)
 
 
 def test_initial_due_at_is_three_working_days_for_both_kinds() -> None:

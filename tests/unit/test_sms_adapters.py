@@ -11,7 +11,8 @@ from botocore.stub import Stubber
 
 from adapters.sms_http import HttpGatewaySms
 from adapters.sms_sns import SnsSms, sns_client
-from bahagia.notifications import FailureReason, PermanentSmsError, SmsError, TransientSmsError
+from bahagia.notifications import FailureReason
+from ports import PermanentSmsError, SmsError, TransientSmsError
 
 PHONE = "+6281234567890"
 

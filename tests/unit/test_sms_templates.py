@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bahagia import sms
+from bahagia import lifecycle, sms
 from bahagia.catalogue import catalogue
 from bahagia.codes import ALPHABET, CODE_LENGTH, format_tracking_code
 
@@ -42,7 +42,9 @@ def _worst_names() -> sms.SmsNames:
 
 
 def _all_notices() -> list[sms.Notice]:
-    subjects = [("application", "kartu-bahagia", b, None) for b in ("pendidikan", "kesehatan", "sosial")]
+    subjects: list[tuple[str, str | None, str | None, str | None]] = [
+        ("application", "kartu-bahagia", b, None) for b in ("pendidikan", "kesehatan", "sosial")
+    ]
     subjects += [("application", p, None, None) for p in catalogue().programs if p != "kartu-bahagia"]
     subjects += [("complaint", None, None, c) for c in catalogue().categories]
     notices = []
@@ -132,6 +134,18 @@ def test_no_text_for_statuses_that_do_not_apply() -> None:
         )
         is None
     )
+
+
+def test_every_status_a_transition_reaches_has_a_text_and_no_other_does() -> None:
+    """Which statuses get an SMS comes from data/lifecycles.json: a status added there without a template fails."""
+    for kind in lifecycle.KINDS:
+        reached = {rule.target for rule in lifecycle.lifecycle(kind).rules.values()}
+        for status in lifecycle.all_statuses():
+            chosen = sms.template_id_for(sms.Notice(sms.STATUS_CHANGED, kind, status, "public", CODE))
+            if status in reached:
+                assert chosen in sms.TEMPLATES, (kind, status)
+            else:
+                assert chosen is None, (kind, status)  # e.g. an application never reaches `selesai`
 
 
 def test_segment_counting() -> None:

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from bahagia import sla
+from bahagia import calendar, report_counters, sla
 from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from settings import Settings
 from staff import auth, service
+from staff.bodies import parse_staff_user, parse_transition
 from staff.queries import parse_list_query
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore
 
@@ -48,7 +49,7 @@ def complaint(
         "status": status,
         "submitted_at": submitted,
         "status_changed_at": submitted,
-        "business_date": submitted.astimezone(sla.JAKARTA).date().isoformat(),
+        "business_date": calendar.business_date(submitted),
         "kecamatan": "15.71.01",
         "kelurahan": "15.71.01.1001",
         "opd": opd,
@@ -233,7 +234,9 @@ def test_a_cursor_of_another_order_is_refused(ctx: service.StaffContext) -> None
 
 def test_a_transition_commits_audits_and_publishes_once(ctx: service.StaffContext) -> None:
     add(ctx, complaint("PUBLIC001"))
-    view = service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "diverifikasi", "note": "Lengkap"})
+    view = service.transition(
+        ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"})
+    )
     assert view["status"] == "diverifikasi"
     publisher = ctx.publisher
     assert isinstance(publisher, FakePublisher)
@@ -244,19 +247,58 @@ def test_a_transition_commits_audits_and_publishes_once(ctx: service.StaffContex
     ]
 
 
+def _nonzero(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {doc_id: {k: v for k, v in fields.items() if v} for doc_id, fields in counts.items()}
+
+
+def test_a_transition_hands_its_report_counts_to_the_store(ctx: service.StaffContext) -> None:
+    add(ctx, complaint("PUBLIC001"))
+    service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"}))
+    shard = report_counters.shard_of("PUBLIC001")
+    # Monday 2 March, an hour after it arrived: verified on time, on its own business date (working day 0); the
+    # next step (disposition) is due 3 working days later, on Thursday 5 March.
+    assert _nonzero(store(ctx).report_counts) == {
+        f"2026-03-02_{shard}": {
+            "new__status__diterima": -1,
+            "new__status__diverifikasi": 1,
+            "moves": 1,
+            "moves__to__diverifikasi": 1,
+            "sla__met": 1,
+            "sla__verification": 1,
+            "hist__verification__0": 1,
+        },
+        f"2026-03-05_{shard}": {"sla__due": 1},
+    }
+    with pytest.raises(BahagiaError):
+        service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "selesai", "note": "x"}))
+    assert sum(fields.get("moves", 0) for fields in store(ctx).report_counts.values()) == 1, (
+        "a refused one counts nothing"
+    )
+
+
+def test_the_auto_close_counts_too(ctx: service.StaffContext) -> None:
+    followed_up = MONDAY - dt.timedelta(days=30)
+    add(ctx, complaint("STALE0001", "ditindaklanjuti", submitted=followed_up, opd="dinas-pupr"))
+    assert service.close_stale_followups(ctx) == {"closed": 1}
+    moved = {k: v for fields in store(ctx).report_counts.values() for k, v in fields.items() if v}
+    assert moved["moves__to__selesai"] == 1
+    assert moved["new__status__selesai"] == 1
+    assert moved["new__status__ditindaklanjuti"] == -1
+
+
 def test_a_failed_publish_leaves_the_event_for_the_relay(ctx: service.StaffContext) -> None:
     add(ctx, complaint("PUBLIC001"))
     publisher = ctx.publisher
     assert isinstance(publisher, FakePublisher)
     publisher.fail_next = 1
-    service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "diverifikasi", "note": "Lengkap"})
+    service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "diverifikasi", "note": "Lengkap"}))
     assert [e["event"]["status"] for e in store(ctx).outbox.values()] == ["diverifikasi"]
 
 
 def test_a_refused_transition_writes_nothing(ctx: service.StaffContext) -> None:
     add(ctx, complaint("PUBLIC001"))
     with pytest.raises(BahagiaError) as caught:
-        service.transition(ctx, VERIFIKATOR, "PUBLIC001", {"to": "selesai", "note": "x"})
+        service.transition(ctx, VERIFIKATOR, "PUBLIC001", parse_transition({"to": "selesai", "note": "x"}))
     assert caught.value.status == 409
     assert store(ctx).audit == []
     assert store(ctx).submissions["PUBLIC001"]["status"] == "diterima"
@@ -265,7 +307,7 @@ def test_a_refused_transition_writes_nothing(ctx: service.StaffContext) -> None:
 
 def test_an_unknown_case_is_404(ctx: service.StaffContext) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.transition(ctx, VERIFIKATOR, "NOTHERE01", {"to": "diverifikasi", "note": "x"})
+        service.transition(ctx, VERIFIKATOR, "NOTHERE01", parse_transition({"to": "diverifikasi", "note": "x"}))
     assert caught.value.status == 404
 
 
@@ -305,7 +347,9 @@ def test_close_stale_followups(ctx: service.StaffContext) -> None:
 
 
 def test_admin_manages_staff(ctx: service.StaffContext) -> None:
-    result = service.put_staff(ctx, ADMIN, "Kadis@JambiKota.go.id", {"role": "opd", "opd": "dlh"})
+    result = service.put_staff(
+        ctx, ADMIN, parse_staff_user("Kadis@JambiKota.go.id", {"role": "opd", "opd": "dlh"}, ctx.opd_ids)
+    )
     assert result == {"email": "kadis@jambikota.go.id", "role": "opd", "opd": "dlh", "active": True}
     assert ctx.directory.get("kadis@jambikota.go.id") is not None
     assert store(ctx).audit[-1]["action"] == "staff_update"
@@ -325,18 +369,18 @@ def test_admin_manages_staff(ctx: service.StaffContext) -> None:
 )
 def test_bad_staff_assignments_are_422(ctx: service.StaffContext, body: dict[str, Any]) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, ADMIN, "x@jambikota.go.id", body)
+        parse_staff_user("x@jambikota.go.id", body, ctx.opd_ids)
     assert caught.value.status == 422
 
 
 @pytest.mark.parametrize("actor", [VERIFIKATOR, INTEGRITAS, PIMPINAN, OPD_DLH])
 def test_only_admin_manages_staff(ctx: service.StaffContext, actor: Actor) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, actor, "x@jambikota.go.id", {"role": "admin"})
+        service.put_staff(ctx, actor, parse_staff_user("x@jambikota.go.id", {"role": "admin"}, ctx.opd_ids))
     assert caught.value.status == 403
 
 
 def test_admin_cannot_demote_itself(ctx: service.StaffContext) -> None:
     with pytest.raises(BahagiaError) as caught:
-        service.put_staff(ctx, ADMIN, ADMIN.email, {"role": "verifikator"})
+        service.put_staff(ctx, ADMIN, parse_staff_user(ADMIN.email, {"role": "verifikator"}, ctx.opd_ids))
     assert caught.value.status == 403

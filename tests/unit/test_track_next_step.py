@@ -6,6 +6,7 @@ import datetime as dt
 
 from bahagia.catalogue import catalogue
 from intake import service
+from intake.handlers import accept
 from settings import Settings
 from tests import samples
 from tests.fakes import FakePublisher, FakeSubmissionStore
@@ -22,7 +23,7 @@ def test_track_shows_when_the_next_step_is_due() -> None:
         publisher=FakePublisher(),
         clock=lambda: clock["now"],
     )
-    accepted = service.submit(ctx, "complaint", samples.complaint(), None)
+    accepted = accept(ctx, "complaint", samples.complaint(), None)
     code = accepted.response["tracking_code"]
     status = service.track(ctx, code, accepted.pin, "198.51.100.7")
     # Received on a Sunday: Monday 30 Nov, Tuesday 1 and Wednesday 2 December are the three working days.

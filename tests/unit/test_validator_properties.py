@@ -21,8 +21,8 @@ from pydantic_core import PydanticCustomError
 from bahagia import codes, identity, validation
 from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
+from edge import forms
 from tests import samples
-from web import forms
 
 pytestmark = pytest.mark.reliability
 
@@ -229,7 +229,7 @@ def test_parse_application_gives_a_model_or_a_422_that_echoes_nothing(body: dict
     except BahagiaError as error:
         _assert_clean_422(error, body)
     else:
-        assert model.consent is True  # type: ignore[attr-defined]
+        assert model.consent is True
 
 
 COMPLAINT_KEYS = ["category", "description", "location", "occurred_on", "privacy", "reporter"]

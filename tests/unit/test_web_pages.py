@@ -11,8 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _search(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match
+
+
 def _builder():
     spec = importlib.util.spec_from_file_location("build_web", ROOT / "tools" / "build_web.py")
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -104,7 +112,7 @@ def test_without_javascript_every_kelurahan_is_offered_grouped_by_kecamatan(page
 def test_numbers_people_type_from_cards_get_the_numeric_keypad():
     html = (ROOT / "web" / "program" / "kartu-bahagia.html").read_text(encoding="utf-8")
     for name in ("applicant.nik", "applicant.kk"):
-        tag = re.search(rf'<input [^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
+        tag = _search(rf'<input [^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
         assert 'inputmode="numeric"' in tag
         assert 'pattern="[0-9]{16}"' in tag
         assert " required" in tag
@@ -116,15 +124,15 @@ def test_the_complaint_form_leaves_conditional_fields_to_the_rules_not_to_the_br
     html = (ROOT / "web" / "pengaduan.html").read_text(encoding="utf-8")
     # Required without JavaScript would block an anonymous report or an aspiration without a place.
     for name in ("location.kecamatan", "reporter.name", "reporter.phone"):
-        tag = re.search(rf'<(?:input|select) [^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
+        tag = _search(rf'<(?:input|select) [^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
         assert " required" not in tag, name
     assert "wajib, kecuali Aspirasi" in html
     assert "wajib, kecuali Anonim" in html
     # No privacy choice is pre-checked: the server's default applies (confidential for pungli).
     assert not re.search(r'name="privacy"[^>]*checked', html)
-    rules = re.search(r'"pungli":\{"default_privacy":"confidential","required":\[([^\]]*)\]', html).group(1)
+    rules = _search(r'"pungli":\{"default_privacy":"confidential","required":\[([^\]]*)\]', html).group(1)
     assert '"location.kecamatan"' in rules
-    aspirasi = re.search(r'"aspirasi":\{"default_privacy":"public","required":\[([^\]]*)\]', html).group(1)
+    aspirasi = _search(r'"aspirasi":\{"default_privacy":"public","required":\[([^\]]*)\]', html).group(1)
     assert '"location.kecamatan"' not in aspirasi
 
 
@@ -148,7 +156,7 @@ def test_the_error_page_of_a_form_post_names_each_field_by_its_label_and_links_t
         ],
     )
     html = pages.form_errors(error, "complaint", {"category": "pungli"})
-    assert "<strong class=\"field\">Kecamatan</strong>: Kecamatan wajib diisi." in html
+    assert '<strong class="field">Kecamatan</strong>: Kecamatan wajib diisi.' in html
     assert "<li>Isian tidak lengkap.</li>" in html  # no label to show for a field that is not on the form
     assert 'href="/pengaduan.html?kategori=pungli"' in html
     unknown = pages.form_errors(error, "application", {"program": "<script>"})

@@ -14,13 +14,11 @@ import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bahagia import lifecycle, report_counters, sla
+from bahagia import calendar, lifecycle, report_counters, sla
+from bahagia.calendar import WIB
 from bahagia.codes import new_tracking_code
 from bahagia.report_facts import transition_facts
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 PROGRAM_WEIGHTS = {
     "kartu-bahagia": 40,
@@ -103,7 +101,7 @@ def _later(rng: random.Random, since: dt.datetime) -> dt.datetime:
     """When staff act next: usually within the service level, sometimes late."""
     days = rng.choices([0, 1, 2, 3, 4, 6, 9], weights=[18, 30, 22, 14, 7, 6, 3])[0]
     day = since.astimezone(WIB).date() + dt.timedelta(days=days)
-    while not sla.is_working_day(day):
+    while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     moment = dt.datetime.combine(day, dt.time(8 + rng.randrange(8), rng.randrange(60)), tzinfo=WIB).astimezone(dt.UTC)
     return max(moment, since + dt.timedelta(minutes=5))

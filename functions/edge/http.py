@@ -11,10 +11,10 @@ from typing import Any
 import flask
 import functions_framework
 
+import logs
 from bahagia import errors
 from bahagia.errors import BahagiaError
-from web import logs
-from web.forms import MAX_BODY_BYTES, parse_body
+from edge.forms import MAX_BODY_BYTES, parse_body
 
 log = logs.get_logger("bahagia.http")
 

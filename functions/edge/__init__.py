@@ -1,0 +1,1 @@
+"""What arrives from outside, parsed at the edge: HTTP bodies and responses, Pub/Sub pushes, the OpenAPI documents."""

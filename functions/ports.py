@@ -1,0 +1,250 @@
+"""Every boundary the services talk through, and the error each one raises, side by side.
+
+Each port is a small Protocol with a real adapter in adapters/ and a recording fake in tests/fakes.py (reports: also
+tests/reports_fakes.py). Only this module and the adapters name infrastructure; services import their ports from here.
+The domain types the ports carry (bahagia.*, reports.figures) are imported for type checking only, so importing the
+ports costs nothing at a cold start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bahagia.lifecycle import Actor, TransitionOutcome
+    from bahagia.notifications import ClaimDecision, ClaimRequest, FailureReason, RecordUpdate
+    from bahagia.report_counters import Counts
+    from reports.figures import Aggregate, Tally
+
+
+# --- events: Pub/Sub and the outbox --------------------------------------------------------------------------------
+
+
+class PublishFailed(Exception):
+    """The event did not reach Pub/Sub in time; it stays in the outbox for the relay."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: dict[str, Any]) -> str:
+        """Publish one event; return the message id or raise PublishFailed."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """The `outbox` collection: events committed with the change they announce, deleted once published."""
+
+    def delete_outbox(self, event_id: str) -> None: ...
+
+    def delete_outbox_many(self, event_ids: list[str]) -> None: ...
+
+    def pending_outbox(self, older_than: dt.datetime, limit: int) -> list[dict[str, Any]]: ...
+
+
+# --- intake --------------------------------------------------------------------------------------------------------
+
+
+class CommitConflict(Exception):
+    """A create() precondition failed. `reason`: idempotency, submission (tracking code taken), duplicate, unknown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """Everything one accepted submission writes, in one all-or-nothing commit."""
+
+    document: dict[str, Any]
+    outbox_event: dict[str, Any]
+    idempotency: tuple[str, dict[str, Any]] | None
+    """(key id, record) of the Idempotency-Key, when one was sent."""
+    dedup_key: str | None
+    """The `open_applications` marker of an application."""
+    counts: Counts
+    """What the submission adds to the nightly report's counters (bahagia.report_counters.submission_counts)."""
+    now: dt.datetime
+
+
+class SubmissionStore(OutboxStore, Protocol):
+    def get_idempotency(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def get_submission(self, code: str) -> dict[str, Any] | None: ...
+
+    def commit_new_submission(self, new: NewSubmission) -> None:
+        """Create the submission, its markers and its outbox entry and add its counts, or nothing (CommitConflict)."""
+        ...
+
+    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]: ...
+
+    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None: ...
+
+
+# --- staff ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreQuery:
+    """A list query after role scoping: equality filters, optional overdue and date ranges, order and page."""
+
+    equals: dict[str, str]
+    statuses_in: list[str] | None
+    due_before: dt.datetime | None
+    submitted_from: dt.datetime | None
+    submitted_before: dt.datetime | None
+    order_fields: tuple[tuple[str, bool], ...]
+    """(field, descending) pairs; the document id follows in the direction of the last one."""
+    after: tuple[tuple[dt.datetime, ...], str] | None
+    """The order values and tracking code of the last item of the previous page."""
+    limit: int
+
+
+Decide = Callable[[dict[str, Any]], "TransitionOutcome | None"]
+"""Judges a transition of the submission as the transaction read it; None writes nothing."""
+
+
+class StaffStore(Protocol):
+    def get_submission(self, code: str) -> dict[str, Any] | None: ...
+
+    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]: ...
+
+    def commit_transition(self, code: str, decide: Decide) -> tuple[dict[str, Any], TransitionOutcome] | None:
+        """In one transaction: read the submission (None if missing), `decide` on it, and, if it returned an
+        outcome, write the changes, the audit entry, the outbox event, the marker release and the outcome's report
+        counts. Returns the updated document and the outcome, or None when the submission is missing or `decide`
+        returned None. Errors that `decide` raises leave nothing written."""
+        ...
+
+    def append_audit(self, entry: dict[str, Any]) -> None: ...
+
+    def audit_entries(self, code: str) -> list[dict[str, Any]]: ...
+
+    def notifications(self, code: str) -> list[dict[str, Any]]: ...
+
+    def due_for_auto_close(self, statuses: list[str], now: dt.datetime, limit: int) -> list[str]: ...
+
+    def delete_outbox(self, event_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    email: str
+    role: str
+    opd: str | None
+    active: bool = True
+
+
+class StaffDirectory(Protocol):
+    """`staff/` in Firestore: who is staff, with which role and OPD (Google sign-in)."""
+
+    def get(self, email: str) -> StaffMember | None: ...
+
+    def put(self, member: StaffMember, by: str, now: dt.datetime) -> None: ...
+
+    def list(self) -> list[StaffMember]: ...
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> Actor:
+        """The actor a bearer token stands for, or a BahagiaError (401, 403, 503)."""
+        ...
+
+
+# --- SMS (notify) --------------------------------------------------------------------------------------------------
+
+
+class SmsError(Exception):
+    """A provider refused or failed; `reason` is a FailureReason, never the number or the text."""
+
+    retryable = False
+    """Whether another delivery may succeed: the record says so, and Pub/Sub is asked to redeliver."""
+
+    def __init__(self, reason: FailureReason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
+        self.reason = reason
+        self.detail = detail
+
+
+class TransientSmsError(SmsError):
+    """Worth another try later (throttling, 5xx, timeouts): Pub/Sub redelivers with backoff."""
+
+    retryable = True
+
+
+class PermanentSmsError(SmsError):
+    """Trying again cannot help (invalid number, opted out at the provider): record and acknowledge."""
+
+
+class SmsProvider(Protocol):
+    name: str
+
+    def send(self, phone: str, text: str) -> str:
+        """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
+        ...
+
+
+class NotificationStore(Protocol):
+    def claim(self, request: ClaimRequest) -> ClaimDecision:
+        """Read the record, the opt-out and today's counter, apply decide_claim and write the decision with its
+        report counts, atomically."""
+        ...
+
+    def finish(self, update: RecordUpdate) -> None:
+        """Apply the update to its record and add `update.counts(record as read)` to the report's counters, in one
+        transaction: the counters leave the record's old status exactly once."""
+        ...
+
+    def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
+
+
+class SubmissionLookup(Protocol):
+    def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...
+
+
+# --- nightly reports -----------------------------------------------------------------------------------------------
+
+
+class FigureSource(Protocol):
+    """Answers aggregates; `queries` and `reads` count what it has been asked and billed (Firestore document reads)."""
+
+    @property
+    def queries(self) -> int: ...
+
+    @property
+    def reads(self) -> int: ...
+
+    def tally(self, aggregates: Sequence[Aggregate]) -> list[Tally]: ...
+
+
+class CounterSource(Protocol):
+    """The per-day counters of bahagia.report_counters, shards summed: `{date: {field: value}}`."""
+
+    @property
+    def reads(self) -> int: ...
+
+    def read(self, dates: Sequence[str]) -> dict[str, dict[str, int]]: ...
+
+
+class ReportStore(Protocol):
+    """`reports/{date}` documents."""
+
+    def fingerprint(self, date: str) -> str | None: ...
+
+    def save(self, date: str, document: Mapping[str, Any]) -> None: ...
+
+    def load(self, date: str) -> dict[str, Any] | None: ...
+
+
+class ReportFiles(Protocol):
+    """The bucket of CSV and HTML files."""
+
+    def fingerprint(self, name: str) -> str | None: ...
+
+    def upload(self, name: str, data: bytes, content_type: str, fingerprint: str) -> None: ...
+
+    def download(self, name: str) -> bytes | None: ...
+
+    def location(self, name: str) -> str: ...

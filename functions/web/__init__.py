@@ -1,1 +1,0 @@
-"""The HTTP edge shared by every HTTP target: reading bodies, answering errors, logging."""
