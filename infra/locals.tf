@@ -98,7 +98,8 @@ locals {
     # Daily sweep that closes stale follow-ups through the same transition code (publishes status changes); one at
     # a time, and a generous timeout for a backlog after a holiday.
     close_stale_followups = { timeout_seconds = 300, concurrency = 1, max_instances = 1, publishes = "submission-events" }
-    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes.
+    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes
+    # and, for the Call Center desk, the receipt events of the complaints it files (the intake path: same secret).
     staff_api = { timeout_seconds = 30, concurrency = 20, max_instances = 5, publishes = "submission-events", reports_bucket = "roles/storage.objectViewer", env = { BAHAGIA_STAFF_AUDIENCE = var.staff_audience } }
   }
 

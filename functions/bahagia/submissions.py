@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from bahagia import calendar
+from bahagia import calendar, channels
 from bahagia.codes import keyed_digest
 from bahagia.identity import nik_birth_date, nik_gender
 from bahagia.models import ApplicationBase, ComplaintIn
@@ -42,15 +42,18 @@ def body_fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def request_fingerprint(kind: str, body: dict[str, Any]) -> str:
-    """What an Idempotency-Key is bound to: the kind and the body as sent.
+def request_fingerprint(kind: str, body: dict[str, Any], channel: str = channels.DEFAULT_CHANNEL) -> str:
+    """What an Idempotency-Key is bound to: the kind, the body as sent and, from the Call Center desk, its channel.
 
     An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
     database could confirm a suspected reporter's name and phone (the rest of the body is stored).
     """
     if body.get("privacy") == "anonymous":
         body = {key: value for key, value in body.items() if key != "reporter"}
-    return body_fingerprint({"kind": kind, "body": body})
+    bound: dict[str, Any] = {"kind": kind, "body": body}
+    if channel != channels.DEFAULT_CHANNEL:  # the web's fingerprints stay what they were before channels existed
+        bound["channel"] = channel
+    return body_fingerprint(bound)
 
 
 def open_application_key(secret: bytes, application: ApplicationBase) -> str:
@@ -64,6 +67,7 @@ def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str
         "schema_version": SCHEMA_VERSION,
         "tracking_code": code,
         "kind": kind,
+        "channel": channels.DEFAULT_CHANNEL,
         "status": "diterima",
         "submitted_at": now,
         "status_changed_at": now,
@@ -133,12 +137,19 @@ def new_document(
     pin_salt: str,
     secret: bytes,
     catalogue: Catalogue,
+    channel: str = channels.DEFAULT_CHANNEL,
 ) -> dict[str, Any]:
-    """The `submissions/{code}` document of a parsed request."""
+    """The `submissions/{code}` document of a parsed request that came in by `channel` (bahagia.channels)."""
+    if channel not in channels.CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     if isinstance(submission, ComplaintIn):
         default_opd = catalogue.categories[submission.category]["default_opd"]
-        return complaint_document(submission, code, now, pin_hash, pin_salt, default_opd)
-    return application_document(submission, code, now, pin_hash, pin_salt, open_application_key(secret, submission))
+        document = complaint_document(submission, code, now, pin_hash, pin_salt, default_opd)
+    else:
+        key = open_application_key(secret, submission)
+        document = application_document(submission, code, now, pin_hash, pin_salt, key)
+    document["channel"] = channel
+    return document
 
 
 RECEIPT_FIELDS = {"application": ("program", "benefit"), "complaint": ("category", "privacy")}

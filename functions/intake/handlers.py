@@ -8,7 +8,7 @@ import flask
 import functions_framework
 
 import bootstrap
-from bahagia import codes, errors
+from bahagia import channels, codes, errors
 from edge.http import endpoint, html_response, json_response, prefers_html, read_body
 from intake import pages
 
@@ -43,17 +43,25 @@ def list_programs(request: flask.Request) -> flask.Response:
     raise errors.BahagiaError("not_found", "Alamat tidak ditemukan.", 404)
 
 
-def accept(ctx: IntakeContext, kind: str, body: dict[str, Any], idempotency_header: str | None) -> Accepted:
-    """Parse at the edge, then the service: a replayed key is answered before the body is judged."""
+def accept(
+    ctx: IntakeContext,
+    kind: str,
+    body: dict[str, Any],
+    idempotency_header: str | None,
+    channel: str = channels.DEFAULT_CHANNEL,
+) -> Accepted:
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged. Citizens' posts
+    come in by `web`; the Call Center desk (staff.handlers) files through here with the caller's channel."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
 
-    key = idempotency_key(kind, body, idempotency_header)
+    key = idempotency_key(kind, body, idempotency_header, channel)
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key)
+    submission = parse_submission(kind, body, ctx.catalogue, service.today(ctx))
+    return service.submit(ctx, submission, key, channel)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import calendar, codes, errors, events, report_counters, sla, submissions
+from bahagia import calendar, channels, codes, errors, events, report_counters, sla, submissions
 from bahagia.catalogue import Catalogue
 from bahagia.submissions import Submission
 from intake.parsing import IdempotencyKey
@@ -87,14 +87,16 @@ class _Attempt:
     response: dict[str, Any]
 
 
-def _attempt(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime) -> _Attempt:
+def _attempt(
+    ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, now: dt.datetime, channel: str
+) -> _Attempt:
     secret = ctx.settings.secret_bytes
     code = ctx.new_code()
     # With a key the PIN is derived from it, so that a replay can show the same PIN while only its hash is stored.
     pin = codes.derived_pin(secret, "pin", key.key, code) if key else ctx.new_pin()
     salt = ctx.new_salt()
     pin_hash = codes.hash_pin(pin, bytes.fromhex(salt), secret)
-    document = submissions.new_document(submission, code, now, pin_hash, salt, secret, ctx.catalogue)
+    document = submissions.new_document(submission, code, now, pin_hash, salt, secret, ctx.catalogue, channel)
     document["due_at"] = sla.initial_due_at(document["kind"], now)
     event = events.submission_event(events.RECEIVED, document, ctx.new_event_id(), now)
     response = submissions.receipt(document, f"{ctx.settings.public_base_url}/v1/track/{code}")
@@ -131,20 +133,21 @@ def _after_conflict(ctx: IntakeContext, reason: str, attempt: _Attempt, key: Ide
 
 
 def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
-    event, kind = attempt.new.outbox_event, attempt.new.document["kind"]
-    log.info(
-        "submission accepted",
-        extra={"fields": {"tracking_code": attempt.code, "kind": kind, "event_id": event["event_id"]}},
-    )
+    event, document = attempt.new.outbox_event, attempt.new.document
+    fields = {"tracking_code": attempt.code, "kind": document["kind"], "channel": document["channel"]}
+    log.info("submission accepted", extra={"fields": {**fields, "event_id": event["event_id"]}})
     outbox.send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
     return Accepted(attempt.response, attempt.pin)
 
 
-def submit(ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None) -> Accepted:
-    """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event."""
+def submit(
+    ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, channel: str = channels.DEFAULT_CHANNEL
+) -> Accepted:
+    """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event.
+    `channel`: how it came in (bahagia.channels), `web` unless the Call Center desk filed it for a caller."""
     now = ctx.clock()
     for _ in range(_CODE_ATTEMPTS):
-        attempt = _attempt(ctx, submission, key, now)
+        attempt = _attempt(ctx, submission, key, now, channel)
         try:
             ctx.store.commit_new_submission(attempt.new)
         except CommitConflict as conflict:
