@@ -103,13 +103,12 @@ def _lifecycles() -> dict[str, Any]:
 
 
 def _field_labels(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Name, label and option labels of each field (no long kelurahan lists): what the case page prints."""
+    """Name, label and option labels of each field, in the forms' order: what the case page prints (places are named
+    from the kecamatan list, so their long option lists are left out)."""
     out = []
     for field in fields:
-        if field["name"].endswith((".kecamatan", ".kelurahan")):
-            continue
         entry: dict[str, Any] = {"name": field["name"], "label": field["label"]}
-        if field.get("options"):
+        if field.get("options") and not field["name"].endswith((".kecamatan", ".kelurahan")):
             entry["options"] = {o["value"]: o["label"] for o in field["options"]}
         out.append(entry)
     return out

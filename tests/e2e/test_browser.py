@@ -1,61 +1,27 @@
 """The citizen forms in a real browser: headless Chromium (Debian's package) driven by Playwright, at 360 px, with and
 without JavaScript, through the whole stack. Every page on the way is scanned with axe-core (npm, pinned in
-package.json); a serious or critical violation fails the test. Screenshots land in test-artifacts/browser/."""
+package.json); a serious or critical violation fails the test. Screenshots land in test-artifacts/browser/.
+The browser and axe-core fixtures are in tests/e2e/conftest.py (shared with the staff console's test)."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests import samples
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-# The system browser, quiet: no downloads, no phoning home (`playwright install` is never used).
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-]  # fmt: skip
 CODE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}$")
 
 # Generous for a shared 2-core machine; on a quiet one the six tests take about 30 s together.
 pytestmark = pytest.mark.timeout(180)
 # The first request to each freshly started function imports its code: allow it more than the default 5 s.
 expect.set_options(timeout=20_000)
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe.min.js from node_modules, installed with `npm ci` (package-lock.json) when a fresh clone has none."""
-    if not AXE.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is missing: apt-get install npm (axe-core comes from the npm registry)", pytrace=False)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True, capture_output=True)  # noqa: S603
-    return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver (.ci/run does it)", pytrace=False)
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=90_000)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])

@@ -32,7 +32,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Client:
 def test_the_config_offers_the_local_sign_in(client: Client) -> None:
     response = client.get("/petugas/config.json")
     assert response.status_code == 200
-    assert response.json == {"auth": "local", "local_sign_in": "/petugas/masuk-lokal.html"}
+    assert response.get_json() == {"auth": "local", "local_sign_in": "/petugas/masuk-lokal.html"}
 
 
 def test_with_google_sign_in_the_config_names_the_client_id_and_there_is_no_local_page(
@@ -40,7 +40,7 @@ def test_with_google_sign_in_the_config_names_the_client_id_and_there_is_no_loca
 ) -> None:
     monkeypatch.setenv("BAHAGIA_STAFF_AUTH", "google")
     monkeypatch.setenv("BAHAGIA_STAFF_AUDIENCE", "123.apps.googleusercontent.com")
-    assert client.get("/petugas/config.json").json == {
+    assert client.get("/petugas/config.json").get_json() == {
         "auth": "google",
         "google_client_id": "123.apps.googleusercontent.com",
     }
@@ -67,7 +67,7 @@ def test_a_token_for_the_chosen_role_is_one_the_stack_accepts(client: Client) ->
     verifier = auth.LocalTokenVerifier(
         auth.local_signing_key(settings.secret_bytes), settings.staff_audience, set(catalogue().opd)
     )
-    actor = verifier.verify(response.json["token"])
+    actor = verifier.verify(response.get_json()["token"])
     assert (actor.email, actor.role, actor.opd) == ("budi@staff.local", "opd", "dinas-pupr")
 
 
@@ -84,7 +84,7 @@ def test_a_token_for_the_chosen_role_is_one_the_stack_accepts(client: Client) ->
 def test_a_role_that_cannot_be_is_refused_in_json(client: Client, body: Any, status: int, code: str) -> None:
     response = client.post("/__lokal/staff-token", data=json.dumps(body), content_type="application/json")
     assert response.status_code == status
-    assert response.json["error"]["code"] == code
+    assert response.get_json()["error"]["code"] == code
     assert client.get("/__lokal/staff-token").status_code == 405
     assert client.post("/__lokal/staff-token", data=b"{", content_type="application/json").status_code == 400
 

@@ -56,6 +56,7 @@ function showAlert(error) {
   if (details.length) {
     box.append(el("ul", {}, details.map((d) => el("li", {}, d.field ? `${fieldLabel(d.field)}: ${d.message}` : d.message))));
   }
+  box.scrollIntoView({ block: "nearest" }); // the button pressed may be far below
 }
 
 function clearAlert() {
@@ -464,6 +465,10 @@ function contentRows(record) {
       entries.push(["reporter", "Anonim: identitas pelapor tidak disimpan"]);
     }
   }
+  // In the order the forms ask for them (the catalogue's), whatever order the database keeps a map in.
+  const order = [...(program ? program.fields : []), ...DATA.complaint_fields].map((f) => f.name);
+  const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
+  entries.sort((a, b) => rank(a[0]) - rank(b[0]));
   const rows = entries
     .filter(([, value]) => value !== null && value !== undefined && value !== "")
     .map(([name, value]) => factRow(name === "reporter" ? "Pelapor" : fieldLabel(name), valueText(name, value, program)));
@@ -479,11 +484,11 @@ function contentRows(record) {
 
 function smsLabel(record, notification) {
   const template = notification.template || "";
-  if (template === "receipt") {
+  if (template.startsWith("receipt")) {
     return "Tanda terima";
   }
   if (template.startsWith("status.")) {
-    const status = template.slice("status.".length);
+    const status = template.split(".")[1];
     return status === "confidential" ? "Kabar terbaru (tanpa rincian)" : `Status: ${statusLabel(record.kind, status)}`;
   }
   return template || "SMS";
