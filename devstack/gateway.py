@@ -49,6 +49,13 @@ HOP_BY_HOP = frozenset(
     }
 )
 
+# What the production backend bucket adds to every static page (infra/gateway.tf, custom_response_headers).
+STATIC_HEADERS = [
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+]
+
 UNAVAILABLE = {"error": {"code": "service_unavailable", "message": "Layanan sedang tidak tersedia, silakan coba lagi."}}
 # Same code and text as the functions' own 413 (functions/edge/http.py), so a client sees one shape either way.
 TOO_LARGE = {"error": {"code": "body_too_large", "message": "Isi permintaan melebihi 64 KiB."}}
@@ -235,7 +242,12 @@ class Gateway:
         data = file_path.read_bytes()
         start_response(
             "200 OK",
-            [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-cache")],
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-cache"),
+                *STATIC_HEADERS,
+            ],
         )
         return [] if method == "HEAD" else [data]
 

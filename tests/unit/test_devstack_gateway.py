@@ -253,6 +253,9 @@ def test_static_files_and_index(gateway: int) -> None:
     assert response.status == 200
     assert b"Layanan Bahagia" in payload
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    # as the production bucket serves them: never framed by another site (the staff console is a static page too)
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
     response, payload = _request(gateway, "GET", "/css/site.css")
     assert (response.status, payload) == (200, b"body{}")
     assert response.getheader("Content-Type", "").startswith("text/css")

@@ -455,3 +455,13 @@ def test_checkov_runs_without_global_skips() -> None:
     assert "--soft-fail" not in noxfile
     assert not list(REPO.glob(".checkov.y*ml"))
     assert not list(INFRA.glob(".checkov.y*ml"))
+
+
+def test_the_static_pages_get_the_same_headers_locally_and_in_production(tf: dict[str, Any]) -> None:
+    from devstack.gateway import STATIC_HEADERS
+
+    bucket = tf["resource"]["google_compute_backend_bucket"]["web"]
+    assert bucket["custom_response_headers"] == [f"{name}: {value}" for name, value in STATIC_HEADERS]
+    console_config = tf["resource"]["google_storage_bucket_object"]["console_config"]
+    assert console_config["name"] == "petugas/config.json"
+    assert "var.staff_audience" in console_config["content"]
