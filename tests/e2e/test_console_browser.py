@@ -88,9 +88,11 @@ class Console:
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             # As an expression, not a function: DevTools evaluation is not subject to the page's CSP (no eval).
+            # axe-core is loaded once per page; the second width reuses it.
             violations = page.evaluate(
-                self.axe_source
-                + "\n;window.axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map("
+                "if (typeof window.axe === 'undefined') {\n"
+                + self.axe_source
+                + "\n}\nwindow.axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map("
                 "v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))})))"
             )
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
