@@ -224,7 +224,9 @@ def rendered() -> dict[str, str]:
         form_data={"kind": "complaint", "fields": _client_descriptors(fields), "rules": rules},
     )
     # The staff console (web/petugas/), imported here because it builds on this module.
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    tools = str(Path(__file__).resolve().parent)
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
     from build_console import rendered as console_pages
 
     pages.update(console_pages())
