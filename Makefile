@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 NOX := $(VENV)/bin/nox
 
-.PHONY: run test reliability lint lock staff-token reports clean
+.PHONY: run test reliability lint lock staff-token reports redrive clean
 
 $(NOX): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
 	@$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install python3-venv"; exit 1; }
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bootstrap.txt
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/bootstrap.txt
 	@touch $(NOX)
 
 ## run: start the whole local stack on http://127.0.0.1:8080 (Ctrl-C stops everything)
@@ -29,6 +29,10 @@ staff-token: $(NOX)
 ## reports: the reports CLI on the running stack: make reports ARGS="seed" | ARGS="build [DATE]" | ARGS="build --from D --to D"
 reports: $(NOX)
 	@$(NOX) -s reports -- $(ARGS)
+
+## redrive: republish dead-lettered events: make redrive ARGS="--dry-run" | ARGS="--project P [--dry-run] [--limit N]"
+redrive: $(NOX)
+	@$(NOX) -s redrive -- $(ARGS)
 
 ## reliability: issue 7 at full size (1,000 submissions, faults, fuzzing, privacy, abuse); figures in RELIABILITY.md
 reliability: $(NOX)

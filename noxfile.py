@@ -18,13 +18,16 @@ nox.options.error_on_missing_interpreters = True
 
 DEV_LOCK = "requirements/dev.lock"
 INFRA_LOCK = "requirements/infra.lock"
+BOOTSTRAP_LOCK = "requirements/bootstrap.txt"
 CHECKOV_OUT = ["--compact", "--quiet", "--skip-download", "--output", "cli"]
 CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"}
 
 
 def _install(session: nox.Session) -> None:
     # uv pip sync is quick when nothing changed, and removes what the lock no longer lists.
-    session.run_install("uv", "pip", "sync", "--python", session.virtualenv.location, DEV_LOCK, silent=True)
+    session.run_install(
+        "uv", "pip", "sync", "--require-hashes", "--python", session.virtualenv.location, DEV_LOCK, silent=True
+    )
 
 
 @nox.session(python=False)
@@ -32,12 +35,20 @@ def lock(session: nox.Session) -> None:
     """Re-lock functions/requirements.txt (deployed) and requirements/dev.lock (tests, tools) from pyproject.toml."""
     # nox runs from .venv, where `make` installed uv beside it; PATH need not include .venv/bin.
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
-    common = [uv, "pip", "compile", "pyproject.toml", "--python-version", "3.11", "--quiet", "--no-header"]
+    # Hashes: pip (Cloud Build's buildpack, `make`) and uv refuse a file that differs from what was locked.
+    common = [
+        uv, "pip", "compile", "pyproject.toml", "--python-version", "3.11", "--quiet", "--no-header",
+        "--generate-hashes",
+    ]  # fmt: skip
     session.run(*common, "-o", "functions/requirements.txt")
     session.run(*common, "--group", "test", "--group", "lint", "-o", DEV_LOCK)
     # Only the group: checkov needs none of the functions' dependencies.
     group_only = [arg for arg in common if arg != "pyproject.toml"]
     session.run(*group_only, "--group", "pyproject.toml:infra", "-o", INFRA_LOCK)
+    # nox and uv for `make`, installed by whatever python3 (3.11 or newer) the machine has: one file for all of them.
+    bootstrap = [arg for arg in group_only if arg not in {"--python-version", "3.11"}]
+    session.run(*bootstrap, "--universal", "--python-version", "3.11", "--group", "pyproject.toml:bootstrap",
+                "-o", BOOTSTRAP_LOCK)  # fmt: skip
 
 
 @nox.session
@@ -45,6 +56,10 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit, integration and e2e (the emulators are started by tests/conftest.py)."""
     _install(session)
     if not session.posargs:
+        # The whole suite needs Java, the emulators, Chromium and axe-core (npm ci, skipped when node_modules matches
+        # package-lock.json): a missing Debian package stops it here with one line. A targeted run checks what its
+        # own tests need, in their fixtures, with the same line.
+        session.run("python", "-m", "devstack.system_check")
         # The whole suite includes the infra policy checks; a targeted run (`nox -s tests -- path`) does not.
         session.notify("infra")
     # On Ctrl-C nox would kill pytest after 0.5 s; give the fixtures time to stop the emulators they started.
@@ -105,10 +120,19 @@ def reports(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.reports_cli", *session.posargs)
 
 
+@nox.session(default=False)
+def redrive(session: nox.Session) -> None:
+    """Republish dead-lettered events (`make redrive ARGS="[--dry-run] [--project P] [--limit N]"`, README)."""
+    _install(session)
+    session.run("python", "tools/redrive_dead_letters.py", *session.posargs)
+
+
 @nox.session
 def infra(session: nox.Session) -> None:
     """checkov over infra/ (Terraform): fails on any failed check not skipped in place with a reason."""
-    session.run_install("uv", "pip", "sync", "--python", session.virtualenv.location, INFRA_LOCK, silent=True)
+    session.run_install(
+        "uv", "pip", "sync", "--require-hashes", "--python", session.virtualenv.location, INFRA_LOCK, silent=True
+    )
     session.run("checkov", "--directory", "infra", "--framework", "terraform", "secrets", *CHECKOV_OUT, env=CHECKOV_ENV)
 
 

@@ -49,13 +49,6 @@ HOP_BY_HOP = frozenset(
     }
 )
 
-# What the production backend bucket adds to every static page (infra/gateway.tf, custom_response_headers).
-STATIC_HEADERS = [
-    ("X-Frame-Options", "DENY"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-]
-
 UNAVAILABLE = {"error": {"code": "service_unavailable", "message": "Layanan sedang tidak tersedia, silakan coba lagi."}}
 # Same code and text as the functions' own 413 (functions/edge/http.py), so a client sees one shape either way.
 TOO_LARGE = {"error": {"code": "body_too_large", "message": "Isi permintaan melebihi 64 KiB."}}
@@ -230,10 +223,14 @@ class Gateway:
                 # Clean URLs: /status is web/status.html, as the production bucket serves it (infra/gateway.tf
                 # uploads every page a second time without its extension). SMS texts use the short form.
                 file_path = Path(joined + ".html")
+        # The production web bucket adds the same headers to whatever it answers (backend bucket
+        # custom_response_headers, generated from the same topology entry).
+        security = list(self.topology.static_headers)
         if file_path is None:
             payload = b"<!doctype html><title>Tidak ditemukan</title><p>Halaman tidak ditemukan.</p>"
             start_response(
-                "404 Not Found", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(payload)))]
+                "404 Not Found",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(payload))), *security],
             )
             return [] if method == "HEAD" else [payload]
         content_type = mimetypes.guess_type(file_path.name)[0] or "application/octet-stream"
@@ -246,7 +243,7 @@ class Gateway:
                 ("Content-Type", content_type),
                 ("Content-Length", str(len(data))),
                 ("Cache-Control", "no-cache"),
-                *STATIC_HEADERS,
+                *security,
             ],
         )
         return [] if method == "HEAD" else [data]

@@ -67,6 +67,8 @@ class Topology:
     default_target: str
     routes: tuple[Route, ...]
     static_directory: str | None
+    # Security headers of every static response (CSP, HSTS, ...), the same list the production web bucket sends.
+    static_headers: tuple[tuple[str, str], ...]
     topics: tuple[str, ...]
     subscriptions: tuple[Subscription, ...]
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -144,6 +146,9 @@ def parse_topology(raw: dict[str, Any], path: Path | None = None) -> Topology:
         )
 
     static = raw.get("static") or {}
+    headers = static.get("response_headers") or {}
+    if not all(isinstance(name, str) and isinstance(value, str) for name, value in headers.items()):
+        raise TopologyError("static.response_headers: each header is a name and a string value")
     return Topology(
         project_id_local=raw.get("project_id_local", "demo-bahagia"),
         http_targets=http_targets,
@@ -152,6 +157,7 @@ def parse_topology(raw: dict[str, Any], path: Path | None = None) -> Topology:
         default_target=default_target,
         routes=tuple(routes),
         static_directory=static.get("directory"),
+        static_headers=tuple(headers.items()),
         topics=topics,
         subscriptions=tuple(subscriptions),
         raw=raw,

@@ -12,8 +12,9 @@ resource "google_compute_region_network_endpoint_group" "fn" {
   region                = var.region
   network_endpoint_type = "SERVERLESS"
 
-  cloud_function {
-    function = google_cloudfunctions2_function.fn[each.key].name
+  # A gen2 function is a Cloud Run service: the NEG points at the service (cloud_function is for 1st gen).
+  cloud_run {
+    service = google_cloudfunctions2_function.fn[each.key].service_config[0].service
   }
 }
 
@@ -28,9 +29,13 @@ resource "google_compute_backend_service" "fn" {
     group = google_compute_region_network_endpoint_group.fn[each.key].id
   }
 
+  # Every request is logged, except on the targets of routes marked "request_logs": false in topology.json
+  # (complaints, status, receipt): their entries would hold the client address and full URL (logging.tf).
+  # EXCLUDE_ALL_OPTIONAL: none of the optional fields; the required ones are all an operator needs.
   log_config {
-    enable      = true
-    sample_rate = 1.0
+    enable        = !contains(local.unlogged_targets, each.key)
+    sample_rate   = contains(local.unlogged_targets, each.key) ? null : 1.0
+    optional_mode = contains(local.unlogged_targets, each.key) ? null : "EXCLUDE_ALL_OPTIONAL"
   }
 }
 
@@ -109,8 +114,9 @@ resource "google_compute_backend_bucket" "web" {
   bucket_name = google_storage_bucket.web.name
   enable_cdn  = true
 
-  # Every static page, the staff console's included, may not be framed by another site (clickjacking) nor sniffed.
-  custom_response_headers = ["X-Frame-Options: DENY", "X-Content-Type-Options: nosniff", "Referrer-Policy: no-referrer"]
+  # CSP (frame-ancestors included), HSTS and friends on every static response: topology.json lists them once, and
+  # the local gateway sends the same ones.
+  custom_response_headers = [for name, value in local.topology.static.response_headers : "${name}: ${value}"]
 
   cdn_policy {
     cache_mode        = "USE_ORIGIN_HEADERS"

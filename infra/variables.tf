@@ -125,3 +125,25 @@ variable "staff_hosted_domain" {
   type        = string
   default     = ""
 }
+
+variable "alert_email" {
+  description = "E-mail address that receives the alerts of monitoring.tf (dead-lettered events waiting, 5xx at the load balancer); empty creates no e-mail channel."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", var.alert_email))
+    error_message = "alert_email must be empty or one e-mail address."
+  }
+}
+
+variable "alert_notification_channels" {
+  description = "Existing Cloud Monitoring notification channels (projects/PROJECT/notificationChannels/ID: SMS, chat, PagerDuty...) that receive the alerts too."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[0-9]+$", channel))])
+    error_message = "Each entry of alert_notification_channels must be a channel name like projects/my-project/notificationChannels/123."
+  }
+}

@@ -6,13 +6,16 @@ with the bearer token; what is known at build time (status labels, which step ne
 OPDs, the 68 kelurahan, channels, role names) is embedded as JSON, so a page needs no second request to draw itself.
 web/static/petugas/ (api.mjs, console.mjs, console.css) is written by hand.
 
-Every page carries a Content-Security-Policy in a meta element: scripts, styles, images and requests only from the
-site itself, no inline script or style, no plugins, no <base>, forms only to the site. The staff API and the pages
-share the origin, so nothing else is needed; Google's sign-in is a plain navigation to accounts.google.com.
+The pages need no inline script or style, so the Content-Security-Policy that every static page gets
+(infra/topology.json `static.response_headers`, sent by the web bucket and by the local gateway) applies to them
+unchanged; each page also carries it in a meta element (without frame-ancestors, which only a header can set), so it
+holds wherever the files are served from. The staff API and the pages share the origin; Google's sign-in is a plain
+navigation to Google.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,10 +29,15 @@ import build_web  # noqa: E402 -- the citizen forms' builder: the same environme
 from bahagia import channels, lifecycle  # noqa: E402
 from bahagia.catalogue import catalogue  # noqa: E402
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'"
-)
+TOPOLOGY = TOOLS.parent / "infra" / "topology.json"
+
+
+def content_security_policy() -> str:
+    """The static pages' policy from topology.json, as a meta element may carry it (no frame-ancestors)."""
+    policy = json.loads(TOPOLOGY.read_text(encoding="utf-8"))["static"]["response_headers"]["Content-Security-Policy"]
+    directives = [d.strip() for d in policy.split(";") if d.strip() and not d.strip().startswith("frame-ancestors")]
+    return "; ".join(directives)
+
 
 ROLE_LABELS = {
     "verifikator": "Verifikator",
@@ -180,7 +188,7 @@ def rendered() -> dict[str, str]:
             title=title,
             here="/petugas/" if name == "index.html" else f"/petugas/{name}",
             menu=menu,
-            csp=CONTENT_SECURITY_POLICY,
+            csp=content_security_policy(),
             console_data=data,
             desk_sections=sections,
             desk_rules=rules,

@@ -104,9 +104,7 @@ def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Han
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: flask.Request) -> flask.Response:
-            logs.set_trace(
-                request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent"), project_id()
-            )
+            logs.set_request_context(request.headers, project_id())
             try:
                 if request.method not in methods:
                     raise errors.method_not_allowed(methods)

@@ -81,6 +81,16 @@ _STATUS = {
 }
 
 
+_TRACK_REQUEST = {
+    "type": "object",
+    "required": ["tracking_code"],
+    "properties": {
+        "tracking_code": {"type": "string", "maxLength": 32, "description": "Huruf kecil, tanda - dan spasi boleh"},
+        "pin": {"type": "string", "maxLength": 16},
+    },
+}
+
+
 def _error_responses(*statuses: int) -> dict[str, Any]:
     descriptions = {
         400: "Isi permintaan tidak dapat dibaca",
@@ -246,6 +256,51 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/track": {
+                "post": {
+                    "operationId": "trackSubmissionPost",
+                    "summary": "Status dan riwayat lewat formulir: kode dan PIN di isi permintaan, tidak di URL",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            json_ok: {"schema": {"$ref": REF.format(model="TrackRequest")}},
+                            "application/x-www-form-urlencoded": {"schema": {"$ref": REF.format(model="TrackRequest")}},
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Status (JSON; peramban yang meminta text/html mendapat halaman status)",
+                            "content": {
+                                json_ok: {"schema": {"$ref": REF.format(model="SubmissionStatus")}},
+                                "text/html": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **_error_responses(400, 404, 405, 413, 415, 429, 503),
+                    },
+                }
+            },
+            "/v1/receipt/{tracking_code}": {
+                "get": {
+                    "operationId": "getReceipt",
+                    "summary": "Halaman tanda terima setelah formulir dikirim tanpa JavaScript (303 dari "
+                    "/v1/applications atau /v1/complaints); PIN hanya dari cookie bertanda tangan, 15 menit",
+                    "parameters": [
+                        {
+                            "name": "tracking_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 32},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Tanda terima",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                        **_error_responses(404, 405),
+                    },
+                }
+            },
             "/v1/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -258,11 +313,18 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {"schemas": component_schemas()},
     }
-    document["paths"].update(staff_paths())
-    from reports.serving import openapi_schemas
+    # Imported here: the reports modules are not needed by list_programs until this document is asked for.
+    from reports.serving import openapi_paths as report_paths
+    from reports.serving import openapi_schemas as report_schemas
 
-    # A copy: component_schemas() is cached.
-    document["components"]["schemas"] = {**component_schemas(), **staff_schemas(), **openapi_schemas()}
+    document["paths"].update(staff_paths())
+    document["paths"].update(report_paths(_staff_errors(401, 403, 404, 405, 503)))
+    document["components"]["schemas"] = {  # a copy: component_schemas() is cached
+        **component_schemas(),
+        "TrackRequest": _TRACK_REQUEST,
+        **staff_schemas(),
+        **report_schemas(),
+    }
     document["components"]["securitySchemes"] = security_schemes()
     return document
 
@@ -486,8 +548,6 @@ def _figures_of_today() -> dict[str, Any]:
 
 
 def staff_paths() -> dict[str, Any]:
-    from reports.serving import openapi_paths
-
     security: list[dict[str, list[str]]] = [{"staffBearer": []}]
     query = [
         {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
@@ -624,7 +684,6 @@ def staff_paths() -> dict[str, Any]:
                 "responses": {**_ok("Angka hari ini", "TodayFigures"), **_staff_errors(401, 403, 405, 503)},
             }
         },
-        **openapi_paths(_staff_errors(401, 403, 404, 405, 503)),
         "/v1/staff/users/{email}": {
             "put": {
                 "operationId": "staffPutUser",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import flask
 import functions_framework
 from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
 
 import bootstrap
+import logs
 from logs import get_logger
 from notify.events import PoisonEvent, message_id, parse_submission_event
 from notify.service import RetryLater, notify_citizen
@@ -19,6 +21,8 @@ log = get_logger("bahagia.notify")
 @functions_framework.cloud_event
 def send_sms_notification(cloud_event: CloudEvent) -> None:
     """Send the SMS a submission event calls for. 2xx acknowledges; 503 asks for a retry; 422 marks poison."""
+    # The push request's trace, span and execution id on every record of this delivery.
+    logs.set_request_context(flask.request.headers, bootstrap.settings().project_id)
     try:
         event = parse_submission_event(cloud_event.data)
         result = notify_citizen(event, bootstrap.sms_notifier(), now=dt.datetime.now(dt.UTC))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import flask
 import functions_framework
 from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable
 
 import bootstrap
+import logs
 from reports.request import BadReportRequest, report_date
 from reports.service import build_and_publish
 
@@ -19,6 +21,8 @@ log = logging.getLogger("reports")
 @functions_framework.cloud_event
 def build_nightly_report(cloud_event: CloudEvent) -> None:
     """Build and publish the report of the requested date (default yesterday, WIB). Idempotent per date."""
+    # The push request's trace, span and execution id on every record of this delivery.
+    logs.set_request_context(flask.request.headers, bootstrap.settings().project_id)
     from google.api_core.exceptions import GoogleAPICallError, RetryError
 
     now = dt.datetime.now(dt.UTC)

@@ -1,7 +1,8 @@
-"""GET /v1/staff/reports/{date}[.json|.csv|.html]: the stored report of a business date, for pimpinan and admin;
+"""GET /v1/staff/reports/{date}[.json|.csv|.xlsx|.html]: the stored report of a business date, for pimpinan and admin;
 GET /v1/staff/dashboard: today's figures so far, computed on request like the nightly report and not stored.
 
-The JSON is the staff-only document with exact figures; the CSV and HTML are the suppressed files from the bucket.
+The JSON is the staff-only document with exact figures; the CSV and HTML are the suppressed files from the bucket, and
+the .xlsx is that CSV as an Excel workbook (reports/excel.py) for offices whose Excel splits CSV on ";".
 staff/handlers.py routes the path here after authenticating the caller.
 """
 
@@ -18,7 +19,7 @@ from bahagia.errors import BahagiaError
 from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, compute_report, file_names, names, sources
 
 REPORT_ROLES = frozenset({"pimpinan", "admin"})
-PATH = re.compile(r"^/v1/staff/reports/(?P<date>\d{4}-\d{2}-\d{2})(?P<format>\.json|\.csv|\.html)?$")
+PATH = re.compile(r"^/v1/staff/reports/(?P<date>\d{4}-\d{2}-\d{2})(?P<format>\.json|\.csv|\.xlsx|\.html)?$")
 # A self-contained page: no script, no outside request; styles and SVG are inline.
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -72,9 +73,14 @@ def report_download(ctx: ReportContext, role: str, path: str) -> ReportDownload:
             raise _not_found()
         body = json.dumps(doc, default=_json_default, ensure_ascii=False, sort_keys=True).encode()
         return ReportDownload(body, "application/json", private)
-    data = ctx.files.download(file_names(date)[fmt])
+    data = ctx.files.download(file_names(date)["csv" if fmt == "xlsx" else fmt])
     if data is None:
         raise _not_found()
+    if fmt == "xlsx":
+        from reports.excel import XLSX_TYPE, csv_to_xlsx
+
+        headers = {**private, "Content-Disposition": f'attachment; filename="laporan-bahagia-{date}.xlsx"'}
+        return ReportDownload(csv_to_xlsx(data, f"Laporan {date}"), XLSX_TYPE, headers)
     if fmt == "csv":
         headers = {**private, "Content-Disposition": f'attachment; filename="laporan-bahagia-{date}.csv"'}
         return ReportDownload(data, CSV_TYPE, headers)
@@ -88,7 +94,7 @@ def report_download(ctx: ReportContext, role: str, path: str) -> ReportDownload:
 
 def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
     """The report paths for the OpenAPI document (`error_responses`: its 401, 403, 404, 405 and 503 entries); the
-    JSON body is `NightlyReport` (`openapi_schemas()`); edge/openapi.py merges both into the document."""
+    JSON body is `NightlyReport` (`openapi_schemas()`). edge/openapi.py merges both into the document."""
     date = {"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
     security: list[dict[str, list[str]]] = [{"staffBearer": []}]
     return {
@@ -115,6 +121,26 @@ def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
                 "parameters": [date],
                 "responses": {
                     "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    **error_responses,
+                },
+            }
+        },
+        "/v1/staff/reports/{date}.xlsx": {
+            "get": {
+                "operationId": "staffGetReportXlsx",
+                "summary": "Laporan harian sebagai buku kerja Excel (isi sama dengan CSV, angka sebagai angka); "
+                "angka di bawah 5 sebagai <5 (pimpinan, admin)",
+                "security": security,
+                "parameters": [date],
+                "responses": {
+                    "200": {
+                        "description": "Excel",
+                        "content": {
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
                     **error_responses,
                 },
             }

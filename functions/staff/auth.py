@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -127,12 +129,53 @@ class LocalTokenVerifier:
 # --- Google ID tokens ----------------------------------------------------------------------------------------------
 
 
-def google_id_token_verifier() -> Callable[[str, str], Mapping[str, Any]]:
-    """google-auth's verifier; fetches and caches Google's public certificates, so it is built on first use."""
+class CachedGetRequest:
+    """A google-auth transport Request that keeps each successful GET for as long as its Cache-Control max-age allows.
+
+    google-auth's verify_oauth2_token fetches Google's public certificates on every call; Google serves them with a
+    max-age of hours, so an instance fetches them once per rotation instead of once per staff request.
+    """
+
+    def __init__(self, transport: Callable[..., Any], clock: Callable[[], float] = time.monotonic) -> None:
+        self._transport = transport
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None, headers: Any = None, **kwargs: Any) -> Any:
+        if method != "GET" or body is not None:
+            return self._transport(url, method=method, body=body, headers=headers, **kwargs)
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        response = self._transport(url, method=method, headers=headers, **kwargs)
+        max_age = _max_age(response)
+        if response.status == 200 and max_age > 0:
+            with self._lock:
+                self._cache[url] = (now + max_age, response)
+        return response
+
+
+def _max_age(response: Any) -> int:
+    from werkzeug.datastructures import ResponseCacheControl
+    from werkzeug.http import parse_cache_control_header
+
+    control = parse_cache_control_header(response.headers.get("Cache-Control"), cls=ResponseCacheControl)
+    if control.no_store or control.no_cache or control.max_age is None:
+        return 0
+    return int(control.max_age)
+
+
+def google_id_token_verifier(
+    transport: Callable[..., Any] | None = None, clock: Callable[[], float] = time.monotonic
+) -> Callable[[str, str], Mapping[str, Any]]:
+    """google-auth's verifier over a certificate cache; built on first use (`transport`: tests inject one)."""
     from google.auth.transport import requests as google_requests
     from google.oauth2 import id_token
 
-    request = google_requests.Request()
+    request = CachedGetRequest(transport or google_requests.Request(), clock)
 
     def verify(token: str, audience: str) -> Mapping[str, Any]:
         claims: Mapping[str, Any] = id_token.verify_oauth2_token(  # type: ignore[no-untyped-call]

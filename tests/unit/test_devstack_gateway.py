@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from devstack.config import free_ports
 from devstack.gateway import MAX_BODY_BYTES, UNAVAILABLE, Gateway
-from devstack.topology import parse_topology
+from devstack.topology import TopologyError, load_topology, parse_topology
 
 TOPOLOGY = parse_topology(
     {
@@ -253,9 +253,6 @@ def test_static_files_and_index(gateway: int) -> None:
     assert response.status == 200
     assert b"Layanan Bahagia" in payload
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
-    # as the production bucket serves them: never framed by another site (the staff console is a static page too)
-    assert response.getheader("X-Frame-Options") == "DENY"
-    assert response.getheader("X-Content-Type-Options") == "nosniff"
     response, payload = _request(gateway, "GET", "/css/site.css")
     assert (response.status, payload) == (200, b"body{}")
     assert response.getheader("Content-Type", "").startswith("text/css")
@@ -289,3 +286,27 @@ def test_clean_urls_serve_the_page_without_its_extension(gateway: int, static_di
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
     response, _ = _request(gateway, "GET", "/status.css")
     assert response.status == 404
+
+
+def test_static_responses_carry_the_security_headers_of_the_topology(static_dir: Path) -> None:
+    """CSP, HSTS, frame-ancestors: the real topology's list, on pages and on misses, as the web bucket sends them."""
+    topology = load_topology()
+    assert dict(topology.static_headers), "infra/topology.json lists no static response headers"
+    app = Gateway(topology, {}, static_dir)
+    front = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        for uri, status in (("/", 200), ("/css/site.css", 200), ("/missing.html", 404)):
+            response, _ = _request(front.server_port, "GET", uri)
+            assert response.status == status
+            for name, value in topology.static_headers:
+                assert response.getheader(name) == value, (uri, name)
+    finally:
+        front.shutdown()
+        front.server_close()
+
+
+def test_response_headers_must_be_strings() -> None:
+    raw = {"http_targets": ["a"], "default_target": "a", "static": {"response_headers": {"X-Frame-Options": 1}}}
+    with pytest.raises(TopologyError, match=r"static\.response_headers"):
+        parse_topology(raw)

@@ -457,11 +457,141 @@ def test_checkov_runs_without_global_skips() -> None:
     assert not list(INFRA.glob(".checkov.y*ml"))
 
 
-def test_the_static_pages_get_the_same_headers_locally_and_in_production(tf: dict[str, Any]) -> None:
-    from devstack.gateway import STATIC_HEADERS
-
-    bucket = tf["resource"]["google_compute_backend_bucket"]["web"]
-    assert bucket["custom_response_headers"] == [f"{name}: {value}" for name, value in STATIC_HEADERS]
+def test_the_console_reads_googles_client_id_from_a_config_terraform_writes(tf: dict[str, Any]) -> None:
     console_config = tf["resource"]["google_storage_bucket_object"]["console_config"]
     assert console_config["name"] == "petugas/config.json"
     assert "var.staff_audience" in console_config["content"]
+    assert not (REPO / "web" / "petugas" / "config.json").exists()  # locally the devstack gateway answers it
+
+
+# --- what the load balancer and Cloud Run log (issue 11) -------------------------------------------------------
+
+
+def _route_entry(path: str) -> dict[str, Any] | None:
+    """The topology.json entry of the route a path takes (first match, as the local gateway does)."""
+    for entry in TOPOLOGY["routes"]:
+        if Route(entry["path"], entry["target"]).matches(path):
+            return dict(entry)
+    return None
+
+
+@pytest.mark.parametrize("path", ["/v1/complaints", "/v1/track", "/v1/track/ABCD23456", "/v1/receipt/ABCD23456"])
+def test_complaint_status_and_receipt_routes_keep_no_request_logs(path: str) -> None:
+    # A request log holds the client address and the full URL: next to an anonymous BALAP report's time it names the
+    # reporter, and GET /v1/track/CODE?pin=... carries the PIN.
+    entry = _route_entry(path)
+    assert entry is not None, path
+    assert entry.get("request_logs") is False, f"{path} ({entry['target']}) would be logged with the client's address"
+
+
+def test_request_logs_are_decided_per_target() -> None:
+    # Backend service logging is per target: all routes of a target must agree.
+    decided: dict[str, set[bool]] = {}
+    for entry in TOPOLOGY["routes"]:
+        decided.setdefault(entry["target"], set()).add(entry.get("request_logs", True))
+    mixed = {target for target, values in decided.items() if len(values) > 1}
+    assert not mixed, f"targets with logged and unlogged routes: {mixed}"
+
+
+def test_unlogged_targets_log_nothing_at_the_load_balancer(tf: dict[str, Any]) -> None:
+    local = tf["locals"]
+    assert "try(route.request_logs, true) == false" in local["unlogged_routes"]
+    assert local["unlogged_targets"] == "${toset([for route in local.unlogged_routes : route.target])}"
+    log_config = tf["resource"]["google_compute_backend_service"]["fn"]["log_config"][0]
+    assert log_config["enable"] == "${!contains(local.unlogged_targets, each.key)}"
+    # Only the required fields on the logged targets: nothing optional is added.
+    assert '"EXCLUDE_ALL_OPTIONAL"' in log_config["optional_mode"]
+    assert "optional_fields" not in log_config
+
+
+def _unlogged_url_pattern() -> re.Pattern[str]:
+    """What logging.tf's unlogged_url_pattern evaluates to for today's topology (its format() call, in Python)."""
+    paths = [
+        route["path"][:-1] + ".*" if route["path"].endswith("/*") else route["path"]
+        for route in TOPOLOGY["routes"]
+        if route.get("request_logs", True) is False
+    ]
+    return re.compile("^https?://[^/]+({})([?].*)?$".format("|".join(paths)))
+
+
+def test_an_exclusion_drops_cloud_run_and_load_balancer_request_logs_of_those_paths(tf: dict[str, Any]) -> None:
+    local = tf["locals"]
+    assert local["unlogged_url_pattern"].startswith('${format("^https?://[^/]+(%s)([?].*)?$", join("|", ')
+    assert (
+        'endswith(route.path, "/*") ? "${trimsuffix(route.path, "*")}.*" : route.path' in local["unlogged_url_pattern"]
+    )
+    assert "local.function_names[target]" in local["unlogged_services"]
+    exclusion = tf["resource"]["google_logging_project_exclusion"]["citizen_request_logs"]
+    text = exclusion["filter"].replace('\\"', '"')
+    assert 'resource.type="http_load_balancer" AND httpRequest.requestUrl=~"${local.unlogged_url_pattern}"' in text
+    assert 'log_id("run.googleapis.com/requests")' in text
+    assert "resource.labels.service_name=(${local.unlogged_services})" in text
+    pattern = _unlogged_url_pattern()
+    for url in (
+        "https://layanan.jambikota.go.id/v1/complaints",
+        "https://layanan.jambikota.go.id/v1/track/ABCD23456?pin=123456",
+        "https://layanan.jambikota.go.id/v1/track",
+        "https://layanan.jambikota.go.id/v1/receipt/ABCD23456",
+    ):
+        assert pattern.match(url), url
+    for url in ("https://layanan.jambikota.go.id/v1/programs", "https://layanan.jambikota.go.id/v1/complaintsx"):
+        assert not pattern.match(url), url
+
+
+# --- static pages, NEGs, alerts (issue 11) ----------------------------------------------------------------------
+
+
+def test_static_pages_carry_csp_hsts_and_frame_ancestors_from_topology(tf: dict[str, Any]) -> None:
+    headers = TOPOLOGY["static"]["response_headers"]
+    csp = {d.split()[0]: d.split()[1:] for d in (p.strip() for p in headers["Content-Security-Policy"].split(";")) if d}
+    assert csp["default-src"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["script-src"] == ["'self'"], "no inline script, no eval: forms.js is a file"
+    assert not [d for d, values in csp.items() if any("unsafe" in v for v in values)]
+    max_age = re.search(r"max-age=(\d+)", headers["Strict-Transport-Security"])
+    assert max_age
+    assert int(max_age.group(1)) >= 31_536_000
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    bucket = tf["resource"]["google_compute_backend_bucket"]["web"]
+    assert bucket["custom_response_headers"] == (
+        '${[for name, value in local.topology.static.response_headers : "${name}: ${value}"]}'
+    )
+
+
+def test_serverless_negs_point_at_the_cloud_run_service_of_each_gen2_function(tf: dict[str, Any]) -> None:
+    neg = tf["resource"]["google_compute_region_network_endpoint_group"]["fn"]
+    assert "cloud_function" not in neg
+    assert neg["cloud_run"][0]["service"] == "${google_cloudfunctions2_function.fn[each.key].service_config[0].service}"
+
+
+def test_alerts_on_dead_letters_and_gateway_5xx(tf: dict[str, Any]) -> None:
+    resources, local = tf["resource"], tf["locals"]
+    assert {"alert_email", "alert_notification_channels"} <= set(tf["variable"])
+    assert "var.alert_notification_channels" in local["alert_channels"]
+    assert "google_monitoring_notification_channel.email" in local["alert_channels"]
+    policies = resources["google_monitoring_alert_policy"]
+    for policy in policies.values():
+        assert policy["notification_channels"] == "${local.alert_channels}"
+    dead = policies["dead_letters"]
+    assert dead["for_each"] == "${local.dead_letter_holds}"
+    assert "local.pull_subscriptions" in local["dead_letter_holds"]
+    assert "local.dead_letter_topics" in local["dead_letter_holds"]
+    condition = dead["conditions"][0]["condition_threshold"][0]
+    assert "pubsub.googleapis.com/subscription/num_undelivered_messages" in condition["filter"]
+    assert "google_pubsub_subscription.pull[each.key].name" in condition["filter"]
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 0)
+    # Today's topology: the hold subscription of the SMS dead letters is what it watches.
+    holds = {
+        sub["name"]
+        for sub in TOPOLOGY["subscriptions"]
+        if "push_target" not in sub and sub["topic"] in {s.get("dead_letter_topic") for s in TOPOLOGY["subscriptions"]}
+    }
+    assert holds == {"submission-events-dead-letter-hold"}
+    errors = policies["gateway_5xx"]["conditions"][0]["condition_threshold"][0]
+    assert "loadbalancing.googleapis.com/https/request_count" in errors["filter"]
+    assert "metric.labels.response_code_class = 500" in errors["filter"]
+    assert "google_compute_url_map.gateway.name" in errors["filter"]
+    assert errors["comparison"] == "COMPARISON_GT"
+    apis = resources["google_project_service"]["api"]["for_each"]
+    assert "monitoring.googleapis.com" in apis
+    assert "logging.googleapis.com" in apis

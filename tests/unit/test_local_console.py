@@ -97,3 +97,13 @@ def test_web_which_terraform_uploads_holds_no_local_sign_in_and_no_config() -> N
         if name.endswith((".html", ".mjs", ".js")):
             text = (ROOT / "web" / name).read_text(encoding="utf-8")
             assert "__lokal" not in text, name
+
+
+def test_the_local_page_carries_the_consoles_policy() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_console
+
+    page = (ROOT / "devstack" / "console_pages" / "masuk-lokal.html").read_text(encoding="utf-8")
+    assert f'<meta http-equiv="Content-Security-Policy" content="{build_console.content_security_policy()}">' in page

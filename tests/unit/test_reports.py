@@ -393,5 +393,66 @@ def test_serving_checks_role_date_and_format(report: Report) -> None:
         with pytest.raises(BahagiaError) as raised:
             report_download(ctx, role, path)
         assert raised.value.status == status
-    assert len(openapi_paths({})) == 3
+    assert len(openapi_paths({})) == 4
     assert "NightlyReport" in openapi_schemas()
+
+
+def _xlsx_rows(data: bytes) -> list[list[tuple[str, str]]]:
+    """The cells of the first sheet as (type, value): "s" for text, "n" for a number; read from the XML itself."""
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        shared = [
+            "".join(t.text or "" for t in item.iter(f"{{{ns['x']}}}t"))
+            # our own workbook, written a line earlier: not untrusted input
+            for item in ElementTree.fromstring(book.read("xl/sharedStrings.xml")).findall("x:si", ns)  # noqa: S314
+        ]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+    rows = []
+    for row in sheet.iter(f"{{{ns['x']}}}row"):
+        cells: list[tuple[str, str]] = []
+        for cell in row.findall("x:c", ns):
+            column = ord(re.sub(r"\d", "", cell.get("r", "A"))) - ord("A")
+            cells += [("s", "")] * (column - len(cells))
+            value = cell.findtext("x:v", default="", namespaces=ns)
+            cells.append(("s", shared[int(value)]) if cell.get("t") == "s" else ("n", value))
+        rows.append(cells)
+    return rows
+
+
+def test_the_excel_workbook_is_the_csv_with_figures_as_numbers_and_codes_as_text(report: Report) -> None:
+    """Issue 11: the report opens in Excel on Indonesian Windows (whose CSV separator is ";") with numbers Excel
+    formats in the reader's locale, while /v1/staff/reports/{date}.csv stays byte for byte the stored file."""
+    from reports.serving import report_download
+
+    ctx = ReportContext(figures=DocumentFigures, counters=dict, store=FakeReportStore(), files=FakeReportFiles())  # type: ignore[arg-type]
+    service.publish(report, ctx.store, ctx.files, NOW)
+    stored = ctx.files.download("reports/2025-11-17.csv")
+    assert report_download(ctx, "admin", "/v1/staff/reports/2025-11-17.csv").body == stored
+    xlsx = report_download(ctx, "pimpinan", "/v1/staff/reports/2025-11-17.xlsx")
+    assert xlsx.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx.headers["Content-Disposition"] == 'attachment; filename="laporan-bahagia-2025-11-17.xlsx"'
+    assert xlsx.headers["Cache-Control"] == "private, no-store"
+    expected = list(csv.reader(io.StringIO(render.render_csv(report).decode("utf-8-sig"))))
+    rows = _xlsx_rows(xlsx.body)
+    assert len(rows) == len(expected)
+    kinds = {"count": 0, "percent": 0, "suppressed": 0}
+    for want, got in zip(expected, rows, strict=True):
+        got += [("s", "")] * (len(want) - len(got))
+        assert [value for _, value in got[:-1]] == want[:-1]
+        assert all(kind == "s" for kind, _ in got[:-1]), want  # codes such as 15.71.01 and dates stay text
+        nilai, (kind, value) = want[-1], got[-1]
+        if nilai.lstrip("+-").isdigit():
+            assert (kind, float(value)) == ("n", float(int(nilai)))
+            kinds["count"] += 1
+        elif nilai.endswith("%"):
+            assert kind == "n"
+            assert float(value) == pytest.approx(float(nilai[:-1].replace(",", ".")) / 100)
+            kinds["percent"] += 1
+        else:
+            assert (kind, value) == ("s", nilai)
+            kinds["suppressed"] += nilai == "<5"
+    assert all(kinds.values()), kinds  # the sample report has counts, percentages and suppressed cells

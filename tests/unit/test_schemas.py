@@ -41,3 +41,25 @@ def test_the_openapi_document_is_valid_openapi_3_1():
         Draft202012Validator.check_schema(schema)
     operations = {op["operationId"] for path in doc["paths"].values() for op in path.values()}
     assert {"submitApplication", "submitComplaint", "trackSubmission", "listPrograms"} <= operations
+
+
+def test_every_public_route_of_the_topology_is_in_the_openapi_document():
+    """POST /v1/track, GET /v1/receipt/{code} and the staff report files are routes clients use (issue 11)."""
+    doc = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
+    paths = doc["paths"]
+    assert "post" in paths["/v1/track"]
+    assert paths["/v1/track"]["post"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SubmissionStatus"
+    }
+    assert "text/html" in paths["/v1/receipt/{tracking_code}"]["get"]["responses"]["200"]["content"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    formats = (("", "application/json"), (".csv", "text/csv"), (".xlsx", xlsx), (".html", "text/html"))
+    for suffix, content_type in formats:
+        operation = paths[f"/v1/staff/reports/{{date}}{suffix}"]["get"]
+        assert content_type in operation["responses"]["200"]["content"]
+        assert operation["security"] == [{"staffBearer": []}]
+    assert "NightlyReport" in doc["components"]["schemas"]
+    # Every documented reference resolves.
+    text = json.dumps(doc)
+    for name in {part.split('"')[0] for part in text.split("#/components/schemas/")[1:]}:
+        assert name in doc["components"]["schemas"], name

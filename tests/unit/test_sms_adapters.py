@@ -53,7 +53,6 @@ def test_sns_respects_its_own_opt_out_list_without_publishing(sns: Any) -> None:
 @pytest.mark.parametrize(
     ("code", "status", "expected", "reason"),
     [
-        ("Throttling", 400, TransientSmsError, FailureReason.PROVIDER_THROTTLED),
         ("InternalError", 500, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
         ("ServiceUnavailable", 503, TransientSmsError, FailureReason.PROVIDER_UNAVAILABLE),
         ("InvalidParameter", 400, PermanentSmsError, FailureReason.INVALID_NUMBER),
@@ -71,6 +70,64 @@ def test_sns_errors_are_classified_and_carry_no_number(
     assert raised.value.reason is reason
     assert PHONE not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+def _publish_request(text: str = "Halo") -> dict[str, Any]:
+    return {
+        "PhoneNumber": PHONE,
+        "Message": text,
+        "MessageAttributes": {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    }
+
+
+def test_sns_throttling_is_retried_in_the_function_with_backoff(sns: Any) -> None:
+    # A throttled publish sent nothing; two short sleeps later SNS takes it, and Pub/Sub never sees a failure.
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": PHONE})
+        stub.add_client_error("publish", "Throttling", "Rate exceeded", 400, expected_params=_publish_request())
+        stub.add_client_error("publish", "Throttling", "Rate exceeded", 400, expected_params=_publish_request())
+        stub.add_response("publish", {"MessageId": "m-3"}, _publish_request())
+        assert SnsSms(sns, sleep=sleeps.append, jitter=lambda: 1.0).send(PHONE, "Halo") == "m-3"
+        stub.assert_no_pending_responses()
+    assert sleeps == [0.5, 1.0]
+
+
+def test_sns_throttling_of_the_opt_out_check_is_retried_too(sns: Any) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_client_error("check_if_phone_number_is_opted_out", "Throttling", "Rate exceeded", 400)
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+        stub.add_response("publish", {"MessageId": "m-1"})
+        assert SnsSms(sns, sleep=sleeps.append, jitter=lambda: 0.0).send(PHONE, "Halo") == "m-1"
+        stub.assert_no_pending_responses()
+    assert sleeps == [0.25]  # the jitter halves the sleep at most
+
+
+def test_sns_throttling_that_lasts_goes_back_to_pubsub_after_three_attempts(sns: Any) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+        for _ in range(3):
+            stub.add_client_error("publish", "Throttling", f"Rate exceeded for {PHONE}", 400)
+        with pytest.raises(TransientSmsError) as raised:
+            SnsSms(sns, sleep=sleeps.append, jitter=lambda: 1.0).send(PHONE, "Halo")
+        stub.assert_no_pending_responses()
+    assert raised.value.reason is FailureReason.PROVIDER_THROTTLED
+    assert PHONE not in str(raised.value)
+    assert sleeps == [0.5, 1.0]  # no sleep after the last attempt: the instance hands the event back at once
+
+
+@pytest.mark.parametrize(("code", "status"), [("InternalError", 500), ("InvalidParameter", 400)])
+def test_sns_other_errors_are_not_retried_in_the_function(sns: Any, code: str, status: int) -> None:
+    sleeps: list[float] = []
+    with Stubber(sns) as stub:
+        stub.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+        stub.add_client_error("publish", code, "no", status)
+        with pytest.raises(SmsError):
+            SnsSms(sns, sleep=sleeps.append).send(PHONE, "Halo")
+        stub.assert_no_pending_responses()
+    assert sleeps == []
 
 
 def test_sns_unreachable_is_transient() -> None:
