@@ -319,8 +319,9 @@ export function createClient({ fetch, storage, navigate, here = () => HOME_PATH,
     dashboard: () => json("GET", "/v1/staff/dashboard"),
     report: (date) => json("GET", `/v1/staff/reports/${encodeURIComponent(date)}`),
     async reportFile(date, format) {
+      const types = { csv: "text/csv", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", html: "text/html" };
       const response = await send("GET", `/v1/staff/reports/${encodeURIComponent(date)}.${format}`, {
-        headers: { Accept: format === "csv" ? "text/csv" : "text/html" },
+        headers: { Accept: types[format] || "*/*" },
       });
       return response.blob();
     },

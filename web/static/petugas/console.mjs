@@ -755,7 +755,7 @@ async function reportsPage() {
       showAlert(error.status === 404 ? "Laporan untuk tanggal ini belum tersedia." : error);
     }
   });
-  for (const format of ["csv", "html"]) {
+  for (const format of ["csv", "xlsx", "html"]) {
     $(`#download-${format}`).addEventListener("click", async () => {
       clearAlert();
       try {
