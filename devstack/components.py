@@ -27,6 +27,17 @@ _FALLBACKS = {
 }
 
 AWS_REGION = "ap-southeast-3"
+MOTO_ACCOUNT = "123456789012"
+"""moto's default account: the local SNS topic ARNs below are stable."""
+LOCAL_SMS_TOPICS = {"bahagia-sms-inbound": "/v1/sms/inbound", "bahagia-sms-events": "/v1/sms/receipts"}
+"""The SNS topics AWS End User Messaging SMS publishes inbound texts and delivery events to, and the webhook path
+each one's HTTP subscription posts to (moto signs those posts like SNS does)."""
+LOCAL_SMS_GATEWAY_SECRET = "local-sms-gateway-secret"  # noqa: S105 -- local stack only, documented in docs/SMS.md
+LOCAL_OPEN311_API_KEY = "local-open311-key"
+
+
+def local_topic_arn(name: str) -> str:
+    return f"arn:aws:sns:{AWS_REGION}:{MOTO_ACCOUNT}:{name}"
 
 
 class MissingSystemPackage(Exception):
@@ -171,6 +182,11 @@ class Endpoints:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": AWS_REGION,
             "AWS_REGION": AWS_REGION,
+            # Two-way SMS and Open311 locally: moto's topics, the gateway's HMAC key, one partner key.
+            "BAHAGIA_SMS_SNS_INBOUND_TOPICS": local_topic_arn("bahagia-sms-inbound"),
+            "BAHAGIA_SMS_SNS_EVENTS_TOPICS": local_topic_arn("bahagia-sms-events"),
+            "BAHAGIA_SMS_HTTP_INBOUND_SECRET": LOCAL_SMS_GATEWAY_SECRET,
+            "BAHAGIA_OPEN311_API_KEYS": LOCAL_OPEN311_API_KEY,
         }
         if self.storage_url is not None:
             env["STORAGE_EMULATOR_HOST"] = self.storage_url

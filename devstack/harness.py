@@ -51,7 +51,13 @@ class EmulatorHandle:
         _http("DELETE", f"http://{self.firestore_host}/emulator/v1/projects/{project}/databases/(default)/documents")
 
     def reset_sms(self) -> None:
+        """Forgets every SMS, topic and subscription; the webhook subscriptions of each running stack come back."""
         _http("POST", f"{self.sns_url}/moto-api/reset")
+        for stack in self.stacks:
+            if "sms_webhook" in stack.topology.targets:
+                from devstack.sms_setup import subscribe_webhooks
+
+                subscribe_webhooks(self.sns_url, stack.base_url)
 
     def sms_messages(self) -> list[dict[str, Any]]:
         """Every SMS moto has accepted: dicts with phone_number, message, message_id."""

@@ -123,4 +123,8 @@ def start_services(
         argv += ["--backend", f"{target}={function_urls[target]}"]
     gateway = ComponentCommand("gateway", argv, "/robots.txt", needs_200=False)
     _start_and_wait(supervisor, [(gateway, gateway_port)], env, log_dir, timeout)
+    if "sms_webhook" in topology.targets:
+        from devstack.sms_setup import subscribe_webhooks
+
+        subscribe_webhooks(endpoints.sns_url, f"http://{HOST}:{gateway_port}")
     return Services(gateway_url=f"http://{HOST}:{gateway_port}", function_urls=function_urls)

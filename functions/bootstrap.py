@@ -7,6 +7,7 @@ another target uses. Tests build the same objects from their own Settings, or sw
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,11 @@ from settings import Settings, get_settings
 if TYPE_CHECKING:
     from google.cloud import firestore as firestore_module
 
+    from edge.sms_signatures import CertificateCache, SnsVerifier
+    from inbound.service import Responder
     from intake.service import IntakeContext
     from notify.service import Notifier
+    from open311.service import Open311Context
     from ports import SmsProvider, TokenVerifier
     from reports.service import ReportContext
     from staff.service import StaffContext
@@ -122,6 +126,105 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
         secret.get_secret_value() if secret else None,
     )
     return SnsSms(client, settings.sns_sender_id)
+
+
+# --- two-way SMS (sms_webhook) -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def sms_responder() -> Responder:
+    return build_sms_responder(get_settings())
+
+
+def build_sms_responder(settings: Settings) -> Responder:
+    from google.cloud import firestore
+
+    from adapters.inbound_firestore import FirestoreInboundStore
+    from adapters.notifications_firestore import FirestoreNotificationStore, FirestoreSubmissionLookup
+    from bahagia import sms
+    from inbound.service import Responder
+
+    client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
+    return Responder(
+        store=FirestoreInboundStore(client, settings.firestore_timeout_seconds),
+        notifications=FirestoreNotificationStore(client),
+        submissions=FirestoreSubmissionLookup(client),
+        provider=build_sms_provider(settings),
+        status_url=sms.check_status_url(f"{settings.public_base_url}/status"),
+        secret=settings.secret_bytes,
+        daily_cap=settings.sms_daily_cap_per_number,
+    )
+
+
+@lru_cache(maxsize=1)
+def _sns_certificates() -> CertificateCache:
+    from adapters import sns_certificates
+    from edge.sms_signatures import CertificateCache
+
+    settings = get_settings()
+    if settings.sns_endpoint_url:
+        # Locally and in tests: moto signs what it posts to subscribers and serves the certificate itself.
+        fetch = sns_certificates.moto_fetcher(
+            settings.sns_endpoint_url, settings.sns_region, settings.sms_timeout_seconds
+        )
+    else:
+        fetch = sns_certificates.https_fetcher(settings.sms_timeout_seconds)
+    return CertificateCache(fetch)
+
+
+@lru_cache(maxsize=2)
+def sns_verifier(receipts: bool) -> SnsVerifier | None:
+    """The verifier of one webhook path (its own topics), or None when no topic is configured for it."""
+    from edge.sms_signatures import SnsVerifier
+
+    topics = get_settings().sns_topics(receipts)
+    return SnsVerifier(_sns_certificates(), topics) if topics else None
+
+
+def sns_subscription_confirmer() -> Callable[[str], None]:
+    """GETs a verified SubscribeURL (https, on the topic's own SNS host), as AWS asks an HTTPS subscriber to."""
+    import httpx
+
+    def confirm(url: str) -> None:
+        httpx.get(url, timeout=get_settings().sms_timeout_seconds, follow_redirects=False).raise_for_status()
+
+    return confirm
+
+
+# --- Open311 -------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def open311_context() -> Open311Context:
+    return build_open311_context(get_settings(), intake_context)
+
+
+def build_open311_context(settings: Settings, intake: Callable[[], IntakeContext]) -> Open311Context:
+    from google.cloud import firestore
+
+    from adapters.open311_firestore import FirestorePublicComplaints
+    from bahagia.catalogue import catalogue
+    from bahagia.open311 import CHANNEL
+    from intake.handlers import accept
+    from open311.service import Open311Context
+
+    def locate(lat: float, lng: float) -> tuple[str, str] | None:
+        # shapely is imported on the first POST with a point, not at the target's cold start.
+        from open311.locator import kelurahan_locator
+
+        return kelurahan_locator()(lat, lng)
+
+    client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
+    return Open311Context(
+        catalogue=catalogue(),
+        reader=FirestorePublicComplaints(client, settings.firestore_timeout_seconds),
+        # The one intake path: the handler's parse-then-submit, exactly what POST /v1/complaints runs.
+        submit=lambda body, key: accept(intake(), "complaint", body, key, CHANNEL),
+        api_keys=settings.open311_keys,
+        locate=locate,
+        endpoint_url=f"{settings.public_base_url}/open311/v2",
+        status_page_url=f"{settings.public_base_url}/status",
+    )
 
 
 @lru_cache(maxsize=1)

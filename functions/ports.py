@@ -9,7 +9,7 @@ ports costs nothing at a cold start.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -212,6 +212,47 @@ class NotificationStore(Protocol):
 
 class SubmissionLookup(Protocol):
     def get(self, tracking_code: str) -> Mapping[str, Any] | None: ...
+
+
+# --- two-way SMS (sms_webhook) -------------------------------------------------------------------------------------
+
+
+class InboundStore(Protocol):
+    """`sms_inbound/{message key}` audits, and what the webhook needs of the notifier's collections."""
+
+    def create_audit(self, key: str, record: dict[str, Any]) -> bool:
+        """Create the audit of one inbound text; False when it exists (the provider delivered it again)."""
+        ...
+
+    def finish_audit(self, key: str, update: dict[str, Any]) -> None: ...
+
+    def has_history(self, recipient: str) -> bool:
+        """Whether a `notifications` record exists for this number (its HMAC): the number is known to us."""
+        ...
+
+    def opt_in(self, recipient: str) -> None:
+        """Remove the number from `sms_opt_outs`."""
+        ...
+
+    def apply_receipt(
+        self, provider: str, message_id: str, decide: Callable[[str, Mapping[str, Any]], RecordUpdate | None]
+    ) -> str:
+        """Find the record sent by `provider` with this message id and apply `decide(record id, record as read)`
+        with its report counts, in one transaction. Returns `updated`, `unchanged` or `unknown`."""
+        ...
+
+
+# --- Open311 -------------------------------------------------------------------------------------------------------
+
+
+class PublicComplaintReader(Protocol):
+    """What the Open311 facade reads; what of it may be shown is bahagia.open311's decision, not the store's."""
+
+    def get(self, code: str) -> Mapping[str, Any] | None: ...
+
+    def newest_first(self, categories: list[str], start: dt.datetime, end: dt.datetime) -> Iterator[Mapping[str, Any]]:
+        """Submissions of these categories submitted in [start, end), newest first, read lazily in pages."""
+        ...
 
 
 # --- nightly reports -----------------------------------------------------------------------------------------------

@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     sms_http_credential: SecretStr | None = None
     sms_http_sender: str | None = None
 
+    # --- two-way SMS (sms_webhook) ---
+    sms_sns_inbound_topics: str = ""
+    """Comma-separated ARNs of the SNS topics AWS End User Messaging SMS publishes inbound texts to; their HTTPS
+    subscription is /v1/sms/inbound. Empty: SNS calls to that path are refused (401)."""
+    sms_sns_events_topics: str = ""
+    """Comma-separated ARNs of the SNS topics of the SMS delivery events (/v1/sms/receipts)."""
+    sms_http_inbound_secret: SecretStr | None = None
+    """HMAC-SHA256 key the HTTP gateway signs its calls to /v1/sms/... with (X-Bahagia-Signature, docs/SMS.md).
+    Unset: gateway calls are refused (401). Secret Manager in production."""
+
+    # --- Open311 ---
+    open311_api_keys: SecretStr | None = None
+    """Comma-separated api_key values of the partners allowed to POST service requests (one per partner, so one can
+    be withdrawn alone). Unset: every POST is 403. Secret Manager in production."""
+
     # --- staff API ---
     staff_auth: Literal["local", "google"] = "local"
     """`google`: Google-signed ID tokens for `staff_audience`, role and OPD from Firestore `staff/`. `local`: HS256
@@ -91,6 +106,15 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.staff_auth != "google":
             raise ValueError("BAHAGIA_STAFF_AUTH must be google in production: local tokens are for development")
         return self
+
+    @property
+    def open311_keys(self) -> tuple[str, ...]:
+        raw = self.open311_api_keys.get_secret_value() if self.open311_api_keys else ""
+        return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+    def sns_topics(self, receipts: bool) -> frozenset[str]:
+        raw = self.sms_sns_events_topics if receipts else self.sms_sns_inbound_topics
+        return frozenset(arn.strip() for arn in raw.split(",") if arn.strip())
 
     @property
     def secret_bytes(self) -> bytes:

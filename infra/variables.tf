@@ -110,6 +110,28 @@ variable "sms_http_sender" {
   default     = ""
 }
 
+variable "sms_sns_inbound_topics" {
+  description = "Comma-separated ARNs of the SNS topics AWS End User Messaging SMS publishes two-way (inbound) texts to; subscribe https://<domain>/v1/sms/inbound to each. Empty: no SNS inbound."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = alltrue([for arn in compact(split(",", replace(var.sms_sns_inbound_topics, " ", ""))) : can(regex("^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", arn))])
+    error_message = "sms_sns_inbound_topics must be empty or a comma-separated list of SNS topic ARNs."
+  }
+}
+
+variable "sms_sns_events_topics" {
+  description = "Comma-separated ARNs of the SNS topics of the SMS delivery events (an End User Messaging event destination); subscribe https://<domain>/v1/sms/receipts to each. Empty: no SNS delivery receipts."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = alltrue([for arn in compact(split(",", replace(var.sms_sns_events_topics, " ", ""))) : can(regex("^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", arn))])
+    error_message = "sms_sns_events_topics must be empty or a comma-separated list of SNS topic ARNs."
+  }
+}
+
 variable "staff_audience" {
   description = "The `aud` every staff ID token must carry: the OAuth client id (or IAP audience) of the staff tool. staff_api rejects tokens for any other audience."
   type        = string

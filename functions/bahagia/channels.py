@@ -16,6 +16,7 @@ CHANNELS: dict[str, str] = {
     "telepon": "Telepon",
     "whatsapp": "WhatsApp",
     "walk-in": "Datang langsung",
+    "open311": "Aplikasi mitra (Open311)",
 }
 """Stable id -> label (Bahasa Indonesia), in the order reports list them."""
 

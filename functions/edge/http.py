@@ -96,10 +96,17 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 
 Handler = Callable[..., flask.Response]
+ErrorRenderer = Callable[[flask.Request, BahagiaError], flask.Response]
+"""How a target shows an error: this API's JSON shape by default; open311 answers in the GeoReport v2 shape."""
 
 
-def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
+def endpoint(
+    methods: list[str], project_id: Callable[[], str], render_error: ErrorRenderer | None = None
+) -> Callable[[Handler], Handler]:
     """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500."""
+
+    def render(request: flask.Request, error: BahagiaError) -> flask.Response:
+        return render_error(request, error) if render_error is not None else error_response(error)
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -112,13 +119,13 @@ def endpoint(methods: list[str], project_id: Callable[[], str]) -> Callable[[Han
             except BahagiaError as error:
                 if error.status >= 500:
                     log.warning("request failed", extra={"fields": {"code": error.code, "status": error.status}})
-                return error_response(error)
+                return render(request, error)
             except Exception as exc:
                 if _is_unavailable(exc):
                     log.warning("backing service unavailable", exc_info=True, extra={"fields": {"status": 503}})
-                    return error_response(errors.unavailable())
+                    return render(request, errors.unavailable())
                 log.exception("unexpected error", extra={"fields": {"status": 500}})
-                return error_response(BahagiaError("internal", "Terjadi kesalahan pada sistem kami.", 500))
+                return render(request, BahagiaError("internal", "Terjadi kesalahan pada sistem kami.", 500))
 
         return wrapper
 

@@ -50,8 +50,9 @@ def accept(
     idempotency_header: str | None,
     channel: str = channels.DEFAULT_CHANNEL,
 ) -> Accepted:
-    """Parse at the edge, then the service: a replayed key is answered before the body is judged. Citizens' posts
-    come in by `web`; the Call Center desk (staff.handlers) files through here with the caller's channel."""
+    """Parse at the edge, then the service: a replayed key is answered before the body is judged. The one intake
+    path: the forms and the JSON API (`web`), the Open311 facade (`open311`) and the Call Center desk
+    (staff.handlers, with the caller's channel) all come through here."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
@@ -60,8 +61,7 @@ def accept(
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    submission = parse_submission(kind, body, ctx.catalogue, service.today(ctx))
-    return service.submit(ctx, submission, key, channel)
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, channel)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:

@@ -144,7 +144,7 @@ def submit(
     ctx: IntakeContext, submission: Submission, key: IdempotencyKey | None, channel: str = channels.DEFAULT_CHANNEL
 ) -> Accepted:
     """Commit a parsed submission once (document + markers + outbox in one batch), then publish its event.
-    `channel`: how it came in (bahagia.channels), `web` unless the Call Center desk filed it for a caller."""
+    `channel` (bahagia.channels) is how it reached the city: the caller's to say, never the body's."""
     now = ctx.clock()
     for _ in range(_CODE_ATTEMPTS):
         attempt = _attempt(ctx, submission, key, now, channel)

@@ -15,7 +15,15 @@ import ports
 from bahagia import notifications as n
 from bahagia import report_counters
 from bahagia.lifecycle import Actor
-from bootstrap import build_intake_context, build_report_context, build_sms_notifier, build_staff_context
+from bahagia.sms_inbound import DeliveryOutcome, DeliveryReceipt
+from bootstrap import (
+    build_intake_context,
+    build_report_context,
+    build_sms_notifier,
+    build_sms_responder,
+    build_staff_context,
+)
+from inbound import service as inbound
 from intake.handlers import accept
 from notify import service as notify
 from notify.events import SubmissionEvent
@@ -135,6 +143,18 @@ def test_intake_staff_and_notify_keep_the_counters_the_report_reads(
     assert outcomes.count(notify.Outcome.SENT) >= 5
     assert len(clean_emulators.sms_messages()) == outcomes.count(notify.Outcome.SENT)
 
+    # Delivery receipts through the sms_webhook's service: one delivered, one not, each moving its record once.
+    responder = build_sms_responder(settings)
+    sent = [
+        record
+        for record in (s.to_dict() or {} for s in db.collection("notifications").stream())
+        if record["status"] == "sent" and record["provider"] == "sns" and record["business_date"] == "2026-11-03"
+    ]
+    for record, outcome in zip(sent, (DeliveryOutcome.DELIVERED, DeliveryOutcome.UNDELIVERED), strict=False):
+        receipt = DeliveryReceipt("sns", record["provider_message_id"], outcome, "blocked")
+        assert inbound.record_receipt(responder, receipt, wib(3, 23, 50)) == "updated"
+        assert inbound.record_receipt(responder, receipt, wib(3, 23, 51)) == "unchanged"
+
     # The counters were written with the changes, by the writers themselves.
     assert list(db.collection(report_counters.COLLECTION).limit(1).stream())
     report_ctx = build_report_context(settings)
@@ -154,7 +174,9 @@ def test_intake_staff_and_notify_keep_the_counters_the_report_reads(
     assert (third["new_submissions"]["total"], third["new_submissions"]["applications"]) == (3, 1)
     assert third["transitions"]["total"] == 3
     assert (third["sla"]["met"], third["sla"]["late"]) == (3, 0)  # a1 and c1 verified, c1 handed on in time
-    assert third["sms"]["failed"] == 1  # the capped one; the transient failure was sent in the end
+    # The capped one, and the one its receipt says never reached the phone; the transient failure was sent in the end.
+    assert third["sms"]["failed"] == 2
+    assert third["sms"]["delivered"] == 1
     assert third["sms"]["sent"] >= 4
     assert fourth["new_submissions"]["total"] == 1
     assert fourth["transitions"]["total"] == 2

@@ -217,6 +217,7 @@ def test_least_privilege_grants(tf: dict[str, Any]) -> None:
     assert publishers == {
         "submit_application",
         "submit_complaint",
+        "open311",  # an Open311 POST is an intake submission: it publishes its submission.received
         "relay_outbox",
         "staff_api",
         "close_stale_followups",

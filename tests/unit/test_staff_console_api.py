@@ -345,12 +345,8 @@ def test_pimpinan_sees_todays_figures_with_the_channels(ctx: StaffContext, api: 
     figures = today.get_json()
     assert (figures["date"], figures["as_of"]) == ("2026-03-02", "2026-03-02T04:00:00Z")
     assert figures["new_submissions"]["total"] == 1
-    assert {c["channel"]: c["count"] for c in figures["new_submissions"]["by_channel"]} == {
-        "web": 0,
-        "telepon": 1,
-        "whatsapp": 0,
-        "walk-in": 0,
-    }
+    by_channel = {c["channel"]: c["count"] for c in figures["new_submissions"]["by_channel"]}
+    assert by_channel == {**dict.fromkeys(channels.CHANNELS, 0), "telepon": 1}
     personal_data.scan(today.get_data(as_text=True), "today's figures")
     assert api.get("/v1/staff/dashboard", headers=bearer("verifikator")).status_code == 403
 
@@ -363,11 +359,9 @@ def test_the_nightly_files_count_submissions_by_channel() -> None:
     report = service.compute_report(
         day, CountersInMemory({"2026-03-02_0": counts}), DocumentFigures({}), service.names(), service.sources()
     )
+    # every channel of bahagia.channels, in its order, zero included
     assert [(c.channel, c.count) for c in report.new_submissions.by_channel] == [
-        ("web", 5),
-        ("telepon", 2),
-        ("whatsapp", 0),
-        ("walk-in", 0),
+        (channel, {"web": 5, "telepon": 2}.get(channel, 0)) for channel in channels.CHANNELS
     ]
     csv_text = render.render_csv(report).decode("utf-8-sig")
     assert "pengajuan_baru,saluran,web,Formulir web,5" in csv_text
