@@ -121,6 +121,8 @@ class StoreQuery:
     after: tuple[tuple[dt.datetime, ...], str] | None
     """The order values and tracking code of the last item of the previous page."""
     limit: int
+    due_from: dt.datetime | None = None
+    """With due_before: deadlines in [due_from, due_before), e.g. the rest of today (the queue's counts)."""
 
 
 Decide = Callable[[dict[str, Any]], "TransitionOutcome | None"]
@@ -132,6 +134,10 @@ class StaffStore(Protocol):
 
     def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]: ...
 
+    def count_submissions(self, query: StoreQuery) -> int:
+        """How many submissions match the query's filters (its order, cursor and limit do not matter)."""
+        ...
+
     def commit_transition(self, code: str, decide: Decide) -> tuple[dict[str, Any], TransitionOutcome] | None:
         """In one transaction: read the submission (None if missing), `decide` on it, and, if it returned an
         outcome, write the changes, the audit entry, the outbox event, the marker release and the outcome's report
@@ -142,6 +148,10 @@ class StaffStore(Protocol):
     def append_audit(self, entry: dict[str, Any]) -> None: ...
 
     def audit_entries(self, code: str) -> list[dict[str, Any]]: ...
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        """The latest `staff_update` audit entries (changes to the staff directory), newest first."""
+        ...
 
     def notifications(self, code: str) -> list[dict[str, Any]]: ...
 

@@ -39,7 +39,7 @@ TARGET_KEYS: dict[str, tuple[str, ...]] = {
     "relay_outbox": (),
     "send_sms_notification": ("ids",),
     "build_nightly_report": (),
-    "staff_api": (),
+    "staff_api": ("pin", "ids"),  # the Call Center desk files complaints through intake
     "close_stale_followups": (),
     # Two-way SMS: recipient keys of opt-outs and caps. Open311: files through intake (PIN hash, markers, ids).
     "sms_webhook": ("ids",),

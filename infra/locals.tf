@@ -108,14 +108,15 @@ locals {
     # Daily sweep that closes stale follow-ups through the same transition code (publishes status changes); one at
     # a time, and a generous timeout for a backlog after a holiday.
     close_stale_followups = { timeout_seconds = 300, concurrency = 1, max_instances = 1, publishes = "submission-events" }
-    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes.
     # Texts citizens send and delivery receipts: a reply is one claim and one send, like a receipt. Same provider
     # credentials as send_sms_notification, and the SNS topics it accepts (SigningCertURL checked, topic allow-list).
     sms_webhook = { timeout_seconds = 30, concurrency = 10, max_instances = 5, secrets = local.sms_webhook_secrets, env = merge(local.sms_env, { BAHAGIA_SMS_SNS_INBOUND_TOPICS = var.sms_sns_inbound_topics, BAHAGIA_SMS_SNS_EVENTS_TOPICS = var.sms_sns_events_topics }) }
     # Open311 partners: a POST is an intake submission (one batch, one publish); shapely and numpy (point in
     # polygon) want memory headroom on the first POST with a point.
     open311 = { memory = "1Gi", timeout_seconds = 30, concurrency = 20, max_instances = 10, publishes = "submission-events", secrets = ["pin_pepper", "id_key", "open311_api_keys"] }
-    staff_api = { timeout_seconds = 30, concurrency = 20, max_instances = 5, publishes = "submission-events", reports_bucket = "roles/storage.objectViewer", env = { BAHAGIA_STAFF_AUDIENCE = var.staff_audience } }
+    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes
+    # and, for the Call Center desk, the receipt events of the complaints it files (the intake path: its secrets).
+    staff_api = { timeout_seconds = 30, concurrency = 20, max_instances = 5, publishes = "submission-events", reports_bucket = "roles/storage.objectViewer", secrets = ["pin_pepper", "id_key"], env = { BAHAGIA_STAFF_AUDIENCE = var.staff_audience } }
   }
 
   functions = {

@@ -193,22 +193,33 @@ class FakeStaffStore:
     open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     notification_records: list[dict[str, Any]] = field(default_factory=list)
     queries: list[Any] = field(default_factory=list)
+    counts: list[Any] = field(default_factory=list)
     report_counts: report_counters.Counts = field(default_factory=dict)
 
     def get_submission(self, code: str) -> dict[str, Any] | None:
         return self.submissions.get(code)
 
-    def query_submissions(self, query: Any) -> list[dict[str, Any]]:
-        self.queries.append(query)
-        docs = [
+    def _matching(self, query: Any) -> list[dict[str, Any]]:
+        return [
             d
             for d in self.submissions.values()
             if all(d.get(k) == v for k, v in query.equals.items())
             and (query.statuses_in is None or d.get("status") in query.statuses_in)
+            and (query.due_from is None or (d.get("due_at") is not None and d["due_at"] >= query.due_from))
             and (query.due_before is None or (d.get("due_at") is not None and d["due_at"] < query.due_before))
             and (query.submitted_from is None or d["submitted_at"] >= query.submitted_from)
             and (query.submitted_before is None or d["submitted_at"] < query.submitted_before)
+            # Firestore leaves out documents without every field the query orders by.
+            and all(d.get(name) is not None for name, _ in query.order_fields)
         ]
+
+    def count_submissions(self, query: Any) -> int:
+        self.counts.append(query)
+        return len(self._matching(query))
+
+    def query_submissions(self, query: Any) -> list[dict[str, Any]]:
+        self.queries.append(query)
+        docs = self._matching(query)
         # Sort by each field in its own direction (stable sorts, last key first), then the id like the last field.
         id_descending = query.order_fields[-1][1]
         docs.sort(key=lambda d: d["tracking_code"], reverse=id_descending)
@@ -254,6 +265,10 @@ class FakeStaffStore:
 
     def audit_entries(self, code: str) -> list[dict[str, Any]]:
         return [dict(e) for e in self.audit if e.get("tracking_code") == code]
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        updates = [dict(e) for e in self.audit if e.get("action") == "staff_update"]
+        return sorted(updates, key=lambda e: e["at"], reverse=True)[:limit]
 
     def notifications(self, code: str) -> list[dict[str, Any]]:
         return [dict(n) for n in self.notification_records if n.get("tracking_code") == code]

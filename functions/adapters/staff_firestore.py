@@ -30,25 +30,20 @@ STAFF = "staff"
 TRANSACTION_ATTEMPTS = 5
 
 # Every query this module makes, for the index check (tests/unit/test_firestore_indexes.py). A tuple of fields stands
-# for any subset of them. overdue + from/to only combines with `opd` (staff.queries), to keep the index count small.
-_FILTERS = ("status", "kind", "program", "category", "kecamatan", "opd")
+# for any subset of them. overdue or sort=due with from/to only combines with `opd` and `status` (staff.queries), to
+# keep the index count small. The queue's counts are count aggregations of the same shapes, in the same order, so
+# they need no index of their own.
+_FILTERS = ("status", "kind", "program", "category", "kecamatan", "kelurahan", "opd")
+_DATES = [("submitted_at", ">="), ("submitted_at", "<")]
+_DUE = [("status", "in"), ("due_at", ">="), ("due_at", "<")]
 QUERIES = [
-    (SUBMISSIONS, [(_FILTERS, "=="), ("submitted_at", ">="), ("submitted_at", "<"), ("submitted_at", "order desc")]),
-    (SUBMISSIONS, [(_FILTERS, "=="), ("status", "in"), ("due_at", "<"), ("due_at", "order")]),
-    (
-        SUBMISSIONS,
-        [
-            (("opd",), "=="),
-            ("status", "in"),
-            ("due_at", "<"),
-            ("submitted_at", ">="),
-            ("submitted_at", "<"),
-            ("due_at", "order"),
-            ("submitted_at", "order"),
-        ],
-    ),
+    (SUBMISSIONS, [(_FILTERS, "=="), *_DATES, ("submitted_at", "order desc")]),
+    # overdue, most overdue first, due today: a deadline range within the statuses that have a service level
+    (SUBMISSIONS, [(_FILTERS, "=="), *_DUE, ("due_at", "order")]),
+    (SUBMISSIONS, [(("opd",), "=="), *_DUE, *_DATES, ("due_at", "order"), ("submitted_at", "order")]),
     (SUBMISSIONS, [("status", "=="), ("due_at", "<"), ("due_at", "order")]),
     (AUDIT, [("tracking_code", "=="), ("at", "order")]),
+    (AUDIT, [("action", "=="), ("at", "order desc")]),
     (NOTIFICATIONS, [("tracking_code", "==")]),
 ]
 
@@ -66,19 +61,34 @@ class FirestoreStaffStore:
         snapshot = self._db.collection(SUBMISSIONS).document(code).get(timeout=self._timeout, retry=self._retry)
         return snapshot.to_dict() if snapshot.exists else None
 
-    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]:
-        ref = self._db.collection(SUBMISSIONS)
-        q: Any = ref
+    def _filtered(self, query: StoreQuery) -> Any:
+        q: Any = self._db.collection(SUBMISSIONS)
         for name, value in sorted(query.equals.items()):
             q = q.where(filter=firestore.FieldFilter(name, "==", value))
         if query.statuses_in:
             q = q.where(filter=firestore.FieldFilter("status", "in", query.statuses_in))
+        if query.due_from is not None:
+            q = q.where(filter=firestore.FieldFilter("due_at", ">=", query.due_from))
         if query.due_before is not None:
             q = q.where(filter=firestore.FieldFilter("due_at", "<", query.due_before))
         if query.submitted_from is not None:
             q = q.where(filter=firestore.FieldFilter("submitted_at", ">=", query.submitted_from))
         if query.submitted_before is not None:
             q = q.where(filter=firestore.FieldFilter("submitted_at", "<", query.submitted_before))
+        return q
+
+    def count_submissions(self, query: StoreQuery) -> int:
+        # A count aggregation (one read per 1,000 index entries, no document fetched), ordered like the list so that
+        # it runs on the list's own index.
+        q = self._filtered(query)
+        for name, descending in query.order_fields:
+            q = q.order_by(name, direction=firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING)
+        result = q.count().get(timeout=self._timeout, retry=self._retry)
+        return int(result[0][0].value)
+
+    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]:
+        ref = self._db.collection(SUBMISSIONS)
+        q = self._filtered(query)
         for name, descending in query.order_fields:
             q = q.order_by(name, direction=firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING)
         last_descending = query.order_fields[-1][1]
@@ -142,6 +152,15 @@ class FirestoreStaffStore:
             .where(filter=firestore.FieldFilter("tracking_code", "==", code))
             .order_by("at")
             .limit(1000)
+        )
+        return [snap.to_dict() or {} for snap in query.stream(timeout=self._timeout, retry=self._retry)]
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        query = (
+            self._db.collection(AUDIT)
+            .where(filter=firestore.FieldFilter("action", "==", "staff_update"))
+            .order_by("at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
         )
         return [snap.to_dict() or {} for snap in query.stream(timeout=self._timeout, retry=self._retry)]
 

@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from bahagia import calendar
+from bahagia import calendar, channels
 
 COLLECTION = "report_counters"
 SHARDS = 8
@@ -74,6 +74,7 @@ def submission_counts(doc: Mapping[str, Any]) -> Counts:
     _deadline(counts, shard, str(doc["kind"]), str(doc.get("status") or "diterima"), doc.get("due_at"))
     _add(counts, date, shard, field("new"))
     _add(counts, date, shard, field("new", "kind", str(doc["kind"])))
+    _add(counts, date, shard, field("new", "channel", channels.channel_of(doc)))
     if doc.get("program"):
         _add(counts, date, shard, field("new", "program", doc["program"]))
         if doc.get("benefit"):

@@ -42,15 +42,18 @@ def body_fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def request_fingerprint(kind: str, body: dict[str, Any]) -> str:
-    """What an Idempotency-Key is bound to: the kind and the body as sent.
+def request_fingerprint(kind: str, body: dict[str, Any], channel: str = channels.DEFAULT_CHANNEL) -> str:
+    """What an Idempotency-Key is bound to: the kind, the body as sent and, from the Call Center desk, its channel.
 
     An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
     database could confirm a suspected reporter's name and phone (the rest of the body is stored).
     """
     if body.get("privacy") == "anonymous":
         body = {key: value for key, value in body.items() if key != "reporter"}
-    return body_fingerprint({"kind": kind, "body": body})
+    bound: dict[str, Any] = {"kind": kind, "body": body}
+    if channel != channels.DEFAULT_CHANNEL:  # the web's fingerprints stay what they were before channels existed
+        bound["channel"] = channel
+    return body_fingerprint(bound)
 
 
 def open_application_key(secret: bytes, application: ApplicationBase) -> str:

@@ -52,13 +52,14 @@ def accept(
     client: str | None = None,
 ) -> Accepted:
     """Parse at the edge, then the service: a replayed key is answered before the body is judged. The one intake
-    path: the forms and the JSON API (`web`) and the Open311 facade (`open311`) all come through here. `client`: the
-    address that posted it, for the SMS budget per address (kept only as a daily keyed hash)."""
+    path: the forms and the JSON API (`web`), the Open311 facade (`open311`) and the Call Center desk
+    (staff.handlers, with the caller's channel) all come through here. `client`: the address that posted it, for the
+    SMS budget per address (kept only as a daily keyed hash); none for the desk and Open311, which file for others."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
 
-    key = idempotency_key(kind, body, idempotency_header)
+    key = idempotency_key(kind, body, idempotency_header, channel)
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed

@@ -167,11 +167,9 @@ def _holder(ctx: IntakeContext, attempt: _Attempt) -> OpenApplication | None:
 
 
 def _published(ctx: IntakeContext, attempt: _Attempt) -> Accepted:
-    event, kind = attempt.new.outbox_event, attempt.new.document["kind"]
-    log.info(
-        "submission accepted",
-        extra={"fields": {"tracking_code": attempt.code, "kind": kind, "event_id": event["event_id"]}},
-    )
+    event, document = attempt.new.outbox_event, attempt.new.document
+    fields = {"tracking_code": attempt.code, "kind": document["kind"], "channel": document["channel"]}
+    log.info("submission accepted", extra={"fields": {**fields, "event_id": event["event_id"]}})
     outbox.send_committed_event(ctx.publisher, ctx.store, ctx.outbox_cleaner, event)
     return Accepted(attempt.response, attempt.pin)
 

@@ -17,10 +17,11 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from pydantic import BaseModel, ConfigDict
 
-from bahagia import calendar, lifecycle
+from bahagia import calendar, channels, lifecycle
 from bahagia.report_counters import REFUSED_BY_BUDGET, field
 from reports.figures import Aggregate, Filter, Tally, between, eq, one_of
 
@@ -43,6 +44,8 @@ class Names:
     kelurahan: Mapping[str, tuple[str, str]]
     """kelurahan code -> (kecamatan code, name)."""
     statuses: Mapping[str, str]
+    channels: Mapping[str, str] = dataclass_field(default_factory=lambda: dict(channels.CHANNELS))
+    """How submissions came in (bahagia.channels): the web forms or the Call Center desk."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
         "new.kind.application": _new(bd, eq("kind", "application")),
         "new.kind.complaint": _new(bd, eq("kind", "complaint")),
     }
+    for channel in names.channels:
+        q[f"new.channel.{channel}"] = _new(bd, eq("channel", channel))
     for program in names.programs:
         q[f"new.program.{program}"] = _new(bd, eq("program", program))
         for benefit in names.benefits.get(program, {}):
@@ -200,6 +205,8 @@ def counter_tallies(date: dt.date, names: Names, counters: Mapping[str, Mapping[
         "sla.verified": c(bd, "sla", "verification"),
         "sla.completed": c(bd, "sla", "completion"),
     }
+    for channel in names.channels:
+        t[f"new.channel.{channel}"] = c(bd, "new", "channel", channel)
     for program in names.programs:
         t[f"new.program.{program}"] = c(bd, "new", "program", program)
         for benefit in names.benefits.get(program, {}):
@@ -309,6 +316,12 @@ class ProgramCount(_Frozen):
     count: int
 
 
+class ChannelCount(_Frozen):
+    channel: str
+    label: str
+    count: int
+
+
 class CategoryCount(_Frozen):
     category: str
     label: str
@@ -338,6 +351,8 @@ class NewSubmissions(_Frozen):
     total: int
     applications: int
     complaints: int
+    by_channel: list[ChannelCount]
+    """By how they came in: the web forms, or the Call Center desk by phone, WhatsApp or at the counter."""
     by_program: list[ProgramCount]
     by_category: list[CategoryCount]
     by_kecamatan: list[KecamatanCount]
@@ -482,6 +497,9 @@ def assemble(
         total=n("new"),
         applications=n("new.kind.application"),
         complaints=n("new.kind.complaint"),
+        by_channel=[
+            ChannelCount(channel=c, label=label, count=n(f"new.channel.{c}")) for c, label in names.channels.items()
+        ],
         by_program=by_program,
         by_category=[
             CategoryCount(category=c, label=label, count=n(f"new.category.{c}"))

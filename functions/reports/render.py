@@ -50,6 +50,8 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
     yield ("pengajuan_baru", "total", "", "Semua pengajuan baru", shown(new.total))
     yield ("pengajuan_baru", "jenis", "application", "Permohonan program", shown(new.applications))
     yield ("pengajuan_baru", "jenis", "complaint", "Pengaduan dan aspirasi", shown(new.complaints))
+    for ch in new.by_channel:
+        yield ("pengajuan_baru", "saluran", ch.channel, ch.label, shown(ch.count))
     for p in new.by_program:
         code = f"{p.program}/{p.benefit}" if p.benefit else p.program
         yield ("pengajuan_baru", "program", code, p.label, shown(p.count))

@@ -25,7 +25,8 @@ from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from ports import StaffDirectory
 
-ROLES = ("verifikator", "opd", "integritas", "pimpinan", "admin")
+ROLES = ("verifikator", "opd", "integritas", "pimpinan", "admin", "operator")
+"""The roles of lifecycles.json; `operator` (Call Center Bahagia) files complaints for callers and reads no case."""
 LOCAL_ISSUER = "bahagia-local"
 _LEEWAY_SECONDS = 30
 

@@ -59,6 +59,7 @@ class Story:
         doc: dict[str, Any] = {
             "tracking_code": code,
             "kind": kind,
+            "channel": "telepon" if category == "aspirasi" else "web",
             "status": "diterima",
             "submitted_at": at,
             "status_changed_at": at,

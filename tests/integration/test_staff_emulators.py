@@ -386,6 +386,55 @@ def test_list_filters_overdue_dates_and_cursor_pages(
     assert listing(PUPR)["items"] == []
 
 
+def test_the_consoles_queue_kelurahan_sort_counts_and_directory_history_on_the_emulator(
+    staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
+) -> None:
+    other_place = {"kecamatan": "15.71.01", "kelurahan": "15.71.01.1001", "address": "Jl. Contoh"}
+    codes = [submit(), submit(), submit(location=other_place), submit(category="lingkungan")]
+    now = staff.clock()
+    end_of_today = calendar.start_of(calendar.business_day(now) + dt.timedelta(days=1))
+    due = {
+        codes[0]: now - dt.timedelta(days=3),  # overdue
+        codes[1]: end_of_today - dt.timedelta(seconds=1),  # later today
+        codes[2]: now - dt.timedelta(days=1),  # overdue
+    }
+    for code, at in due.items():
+        db.collection("submissions").document(code).update({"due_at": at})
+    service.transition(staff, VERIFIKATOR, codes[3], parse_transition({"to": "ditolak", "note": "Bukan laporan"}))
+
+    def listing(**args: str) -> dict[str, Any]:
+        return service.list_submissions(staff, VERIFIKATOR, parse_list_query(args, staff.opd_ids, 100))
+
+    everything = listing()
+    assert everything["counts"] == {"total": 4, "overdue": 2, "due_today": 1}
+    assert {i["channel"] for i in everything["items"]} == {"web"}
+    assert [i["tracking_code"] for i in listing(kelurahan="15.71.01.1001")["items"]] == [codes[2]]
+    assert listing(kelurahan="15.71.01.1001")["counts"] == {"total": 1, "overdue": 1, "due_today": 0}
+    by_due = listing(sort="due")
+    assert [i["tracking_code"] for i in by_due["items"]] == [codes[0], codes[2], codes[1]], "closed cases left out"
+    first = listing(sort="due", limit="2")
+    rest = listing(sort="due", limit="2", cursor=first["next_cursor"])
+    assert [i["tracking_code"] for i in first["items"] + rest["items"]] == [codes[0], codes[2], codes[1]]
+    assert "counts" not in rest
+    today = calendar.business_day(now).isoformat()
+    dated = listing(sort="due", status="diterima", **{"from": today})
+    assert [i["tracking_code"] for i in dated["items"]] == [codes[0], codes[2], codes[1]]
+    assert dated["counts"] == {"total": 3, "overdue": 2, "due_today": 1}
+
+    admin = Actor("admin@jambikota.go.id", "admin")
+    ticks = iter(range(10))
+    staff.clock = lambda: now + dt.timedelta(seconds=next(ticks))
+    from staff.bodies import parse_staff_user
+
+    for body in ({"role": "verifikator"}, {"role": "opd", "opd": "dlh", "active": False}):
+        service.put_staff(staff, admin, parse_staff_user("rudi@jambikota.go.id", body, staff.opd_ids))
+    history = service.staff_changes(staff, admin)["entries"]
+    assert [(e["email"], e["role"], e["active"]) for e in history] == [
+        ("rudi@jambikota.go.id", "opd", False),
+        ("rudi@jambikota.go.id", "verifikator", True),
+    ]
+
+
 def test_stale_follow_ups_are_closed_once(
     staff: service.StaffContext,
     submit: Callable[..., str],

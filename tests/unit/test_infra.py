@@ -510,6 +510,13 @@ def test_checkov_runs_without_global_skips() -> None:
     assert not list(INFRA.glob(".checkov.y*ml"))
 
 
+def test_the_console_reads_googles_client_id_from_a_config_terraform_writes(tf: dict[str, Any]) -> None:
+    console_config = tf["resource"]["google_storage_bucket_object"]["console_config"]
+    assert console_config["name"] == "petugas/config.json"
+    assert "var.staff_audience" in console_config["content"]
+    assert not (REPO / "web" / "petugas" / "config.json").exists()  # locally the devstack gateway answers it
+
+
 # --- what the load balancer and Cloud Run log (issue 11) -------------------------------------------------------
 
 

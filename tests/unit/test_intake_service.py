@@ -56,6 +56,7 @@ def test_the_report_counts_ride_on_the_commit_and_a_refused_submission_counts_no
         f"2026-11-29_{shard}": {
             "new": 1,
             "new__kind__application": 1,
+            "new__channel__web": 1,
             "new__program__kartu_bahagia": 1,
             "new__benefit__kartu_bahagia__pendidikan": 1,
             "new__kecamatan__15_71_01": 1,
