@@ -14,7 +14,7 @@ are separate Secret Manager secrets, and each function is given only the ones it
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     be withdrawn alone). Unset: every POST is 403. Secret Manager in production."""
 
     # --- staff API ---
-    staff_auth: Literal["local", "google"] | None = None
+    staff_auth: Literal["local", "google"] = "google"
     """`google` (the default in production, the only choice there): Google-signed ID tokens for `staff_audience`,
     role and OPD from Firestore `staff/`. `local` (the default in local and test): HS256 tokens from
     `make staff-token`, signed with `keys.staff_token`, role and OPD in the token."""
@@ -210,6 +210,14 @@ class Settings(BaseSettings):
     reports_query_workers: int = Field(default=8, ge=1, le=32)
     """Aggregation queries of one report run this many at a time."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_sign_in_by_default_in_development(cls, data: Any) -> Any:
+        # Only an explicit local or test environment defaults to local staff tokens; anything else is Google.
+        if isinstance(data, dict) and data.get("staff_auth") is None and data.get("environment") in ("local", "test"):
+            return {**data, "staff_auth": "local"}
+        return data
+
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:
         if self.environment != "production":
@@ -217,7 +225,6 @@ class Settings(BaseSettings):
         problems: list[str] = []
         if self.staff_auth == "local":
             problems.append("BAHAGIA_STAFF_AUTH must be google in production: local tokens are for development")
-        self.staff_auth = "google"
         if self.secret_key is not None:
             problems.append(
                 "BAHAGIA_SECRET_KEY is the development secret of local and test environments; production takes "
@@ -250,8 +257,6 @@ class Settings(BaseSettings):
         return {name: value.get_secret_value().encode() if value else None for name, value in fields.items()}
 
     def _development_defaults(self) -> Settings:
-        if self.staff_auth is None:
-            self.staff_auth = "local"
         development = (self.secret_key.get_secret_value() if self.secret_key else DEV_SECRET).encode()
         secrets = self._given_secrets()
         # Each purpose's secret is derived from the development secret unless set on its own.
