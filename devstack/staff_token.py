@@ -1,7 +1,8 @@
 """`make staff-token ROLE=<role> [OPD=<opd id>] [EMAIL=<address>]`: print one bearer token for the local stack.
 
 The token is what staff.auth.LocalTokenVerifier accepts: HS256, signed with the key derived from the same settings
-(BAHAGIA_SECRET_KEY, BAHAGIA_STAFF_AUDIENCE, BAHAGIA_STAFF_TOKEN_TTL_MINUTES) the running functions read. It prints
+(BAHAGIA_ENVIRONMENT, BAHAGIA_SECRET_KEY or BAHAGIA_STAFF_TOKEN_KEY, BAHAGIA_STAFF_AUDIENCE,
+BAHAGIA_STAFF_TOKEN_TTL_MINUTES) the running functions read. It prints
 the token and nothing else, so `TOKEN=$(make -s staff-token ROLE=verifikator)` works; problems go to stderr.
 """
 
@@ -45,7 +46,7 @@ def issue(role: str, opd: str | None, email: str = "") -> str:
         raise TokenRequestError("BAHAGIA_STAFF_AUTH is not local; the stack expects Google ID tokens")
     role, opd = assignment
     return auth.issue_local_token(
-        auth.local_signing_key(settings.secret_bytes),
+        settings.keys.staff_token,
         settings.staff_audience,
         email or f"{role}{'.' + opd if opd else ''}@staff.local",
         role,

@@ -55,6 +55,14 @@ class CommitConflict(Exception):
 
 
 @dataclass(frozen=True)
+class OpenApplication:
+    """An `open_applications` marker as the store read it, with the store's version of it (Firestore: update time)."""
+
+    marker: dict[str, Any]
+    version: Any
+
+
+@dataclass(frozen=True)
 class NewSubmission:
     """Everything one accepted submission writes, in one all-or-nothing commit."""
 
@@ -67,10 +75,17 @@ class NewSubmission:
     counts: Counts
     """What the submission adds to the nightly report's counters (bahagia.report_counters.submission_counts)."""
     now: dt.datetime
+    marker: dict[str, Any] | None = None
+    """The `open_applications` document to write under `dedup_key` (bahagia.submissions)."""
+    duplicate_of: OpenApplication | None = None
+    """Set for a possible duplicate: the marker as read. The commit then updates that marker (failing if it changed
+    since: CommitConflict("duplicate")) and links the marker's holder to this submission, instead of creating it."""
 
 
 class SubmissionStore(OutboxStore, Protocol):
     def get_idempotency(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def get_open_application(self, dedup_key: str) -> OpenApplication | None: ...
 
     def get_submission(self, code: str) -> dict[str, Any] | None: ...
 
@@ -78,9 +93,15 @@ class SubmissionStore(OutboxStore, Protocol):
         """Create the submission, its markers and its outbox entry and add its counts, or nothing (CommitConflict)."""
         ...
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]: ...
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each bucket (id -> when it may be deleted) in one atomic write; each bucket's count after it.
 
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None: ...
+        Increment first, then compare: two requests can never both read the count below a limit and both pass."""
+        ...
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        """Take one back from each bucket (a right PIN does not spend the budget)."""
+        ...
 
 
 # --- staff ---------------------------------------------------------------------------------------------------------
@@ -208,6 +229,15 @@ class NotificationStore(Protocol):
         ...
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
+
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each daily budget counter (id -> when it may be deleted) in one atomic write; each count after
+        it (increment first, then compare: concurrent receipts cannot all slip under a budget)."""
+        ...
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        """Take one back from each counter: a receipt refused by one budget does not spend the others."""
+        ...
 
 
 class SubmissionLookup(Protocol):

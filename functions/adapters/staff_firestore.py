@@ -13,6 +13,7 @@ from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
+from bahagia import submissions
 from bahagia.lifecycle import TransitionOutcome
 from ports import Decide, StaffMember, StoreQuery
 from staff.auth import normalize_email, staff_id
@@ -113,6 +114,13 @@ class FirestoreStaffStore:
             outcome = decide(doc)
             if outcome is None:
                 return None
+            marker_ref, after = None, None
+            if outcome.release_marker:
+                # Read before any write (a transaction's rule), judged by the domain: the NIK stays held by an open
+                # possible duplicate (bahagia.submissions.after_closing), or is free again.
+                marker_ref = self._db.collection(OPEN_APPLICATIONS).document(outcome.release_marker)
+                marker = marker_ref.get(transaction=transaction)
+                after = submissions.after_closing(marker.to_dict() or {}, code) if marker.exists else None
             transaction.update(submission_ref, outcome.changes)
             transaction.create(audit_ref, outcome.audit)
             # The nightly report's counters (the staff service put them in the outcome), in the same commit.
@@ -122,8 +130,11 @@ class FirestoreStaffStore:
                 self._db.collection(OUTBOX).document(event["event_id"]),
                 {"event": event, "created_at": outcome.audit["at"], "tracking_code": code},
             )
-            if outcome.release_marker:
-                transaction.delete(self._db.collection(OPEN_APPLICATIONS).document(outcome.release_marker))
+            if marker_ref is not None:
+                if after is None:
+                    transaction.delete(marker_ref)
+                else:
+                    transaction.set(marker_ref, after)
             return {**doc, **outcome.changes}, outcome
 
         result: tuple[dict[str, Any], TransitionOutcome] | None = run(

@@ -133,9 +133,18 @@ def notification_counts(before: Mapping[str, Any] | None, after: Mapping[str, An
     if before is not None:
         _add(counts, date, shard, field("sms", str(old)), -1)
         _add(counts, date, shard, field("sms", "segments", str(old)), -int(before.get("segments") or 0))
+        if old == "failed" and before.get("failure_reason") in REFUSED_BY_BUDGET:
+            _add(counts, date, shard, field("sms", "refused", str(before["failure_reason"])), -1)
     _add(counts, date, shard, field("sms", new))
     _add(counts, date, shard, field("sms", "segments", new), int(after.get("segments") or 0))
+    if new == "failed" and after.get("failure_reason") in REFUSED_BY_BUDGET:
+        # SMS pumping held back by a daily budget: the report shows how many (docs/SMS.md).
+        _add(counts, date, shard, field("sms", "refused", str(after["failure_reason"])))
     return counts
+
+
+REFUSED_BY_BUDGET = ("client_budget_reached", "daily_budget_reached")
+"""bahagia.notifications.BUDGET_REASONS, by value (that module imports this one)."""
 
 
 def merge(into: Counts, more: Counts) -> Counts:

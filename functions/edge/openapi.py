@@ -96,7 +96,9 @@ def _error_responses(*statuses: int) -> dict[str, Any]:
         400: "Isi permintaan tidak dapat dibaca",
         404: "Tidak ditemukan",
         405: "Metode tidak didukung",
-        409: "Konflik (duplikat, kunci idempotensi dipakai ulang)",
+        409: "Konflik: permohonan terbuka dengan NIK dan nomor HP yang sama untuk program ini, atau kunci idempotensi "
+        "dipakai ulang dengan isi lain. NIK yang sama dengan nomor HP lain diterima (201) dan ditandai sebagai "
+        "kemungkinan duplikat untuk verifikator.",
         413: "Isi melebihi 64 KiB",
         415: "Jenis isi tidak didukung",
         422: "Isian tidak valid",
@@ -395,6 +397,17 @@ def staff_schemas() -> dict[str, Any]:
             "description": "Batas waktu langkah berikutnya (akhir hari kerja, WIB); null bila selesai.",
         },
         "overdue": {"type": "boolean"},
+        "possible_duplicate_of": {
+            "type": ["string", "null"],
+            "description": "Permohonan ini memakai NIK yang sudah dipakai permohonan terbuka lain (kode ini) untuk "
+            "program yang sama, dengan nomor HP lain: mungkin duplikat, atau NIK dipakai orang lain. Periksa keduanya.",
+        },
+        "possible_duplicates": {
+            "type": ["array", "null"],
+            "items": {"type": "string"},
+            "description": "Permohonan lain dengan NIK dan program yang sama tetapi nomor HP lain (lihat "
+            "possible_duplicate_of pada masing-masing).",
+        },
     }
     return {
         **generated.get("$defs", {}),

@@ -22,7 +22,7 @@ from dataclasses import field as dataclass_field
 from pydantic import BaseModel, ConfigDict
 
 from bahagia import calendar, channels, lifecycle
-from bahagia.report_counters import field
+from bahagia.report_counters import REFUSED_BY_BUDGET, field
 from reports.figures import Aggregate, Filter, Tally, between, eq, one_of
 
 SCHEMA_VERSION = 1
@@ -139,6 +139,10 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
     q["sms.sent"] = _sms(SMS_SENT, eq("business_date", bd))
     q["sms.delivered"] = _sms(("delivered",), eq("business_date", bd))
     q["sms.failed"] = _sms(SMS_FAILED, eq("business_date", bd))
+    for reason in REFUSED_BY_BUDGET:
+        q[f"sms.refused.{reason}"] = Aggregate(
+            "notifications", (eq("business_date", bd), eq("status", "failed"), eq("failure_reason", reason))
+        )
 
     mtd = (Filter("business_date", ">=", month.iso), Filter("business_date", "<=", bd))
     q["mtd.application"] = Aggregate("submissions", (*mtd, eq("kind", "application")))
@@ -222,6 +226,8 @@ def counter_tallies(date: dt.date, names: Names, counters: Mapping[str, Mapping[
     segments["sms.sent"] = c(bd, "sms", "segments", "sent") + c(bd, "sms", "segments", "delivered")
     t["sms.delivered"] = c(bd, "sms", "delivered")
     t["sms.failed"] = c(bd, "sms", "failed") + c(bd, "sms", "undelivered")
+    for reason in REFUSED_BY_BUDGET:
+        t[f"sms.refused.{reason}"] = c(bd, "sms", "refused", reason)
     month = [d for d in counter_dates(date) if d >= date.replace(day=1).isoformat()]
     t["mtd.application"] = sum(c(d, "new", "kind", "application") for d in month)
     t["mtd.complaint"] = sum(c(d, "new", "kind", "complaint") for d in month)
@@ -394,6 +400,10 @@ class Sms(_Frozen):
     delivered: int
     failed: int
     segments: int
+    refused_client_budget: int = 0
+    """Receipts refused because their client address had used its daily budget (SMS pumping; docs/SMS.md)."""
+    refused_daily_budget: int = 0
+    """Receipts refused because the city's daily budget was used up (included in `failed`)."""
 
 
 class MonthToDate(_Frozen):
@@ -531,7 +541,14 @@ def assemble(
             for d in series_days
         ],
     )
-    sms = Sms(sent=n("sms.sent"), delivered=n("sms.delivered"), failed=n("sms.failed"), segments=total("sms.sent"))
+    sms = Sms(
+        sent=n("sms.sent"),
+        delivered=n("sms.delivered"),
+        failed=n("sms.failed"),
+        segments=total("sms.sent"),
+        refused_client_budget=n("sms.refused.client_budget_reached"),
+        refused_daily_budget=n("sms.refused.daily_budget_reached"),
+    )
     mtd = MonthToDate(
         since=date.replace(day=1).isoformat(),
         submissions=n("mtd.application") + n("mtd.complaint"),

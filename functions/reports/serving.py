@@ -21,7 +21,10 @@ from reports.service import CSV_TYPE, HTML_TYPE, ReportContext, compute_report, 
 REPORT_ROLES = frozenset({"pimpinan", "admin"})
 PATH = re.compile(r"^/v1/staff/reports/(?P<date>\d{4}-\d{2}-\d{2})(?P<format>\.json|\.csv|\.xlsx|\.html)?$")
 # A self-contained page: no script, no outside request; styles and SVG are inline.
-HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def openapi_paths(error_responses: dict[str, Any]) -> dict[str, Any]:
         "/v1/staff/reports/{date}.csv": {
             "get": {
                 "operationId": "staffGetReportCsv",
-                "summary": "Laporan harian sebagai CSV; angka di bawah 5 ditampilkan sebagai <5 (pimpinan, admin)",
+                "summary": "Laporan harian sebagai CSV; angka di bawah 5 sebagai <5, angka yang disamarkan sebagai x "
+                "(pimpinan, admin)",
                 "security": security,
                 "parameters": [date],
                 "responses": {

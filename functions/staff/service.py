@@ -1,7 +1,8 @@
 """The staff use cases: who am I, list with counts, read, transition, audit trail, the auto-close, staff management.
 
 Every function is handed an authenticated Actor; what the actor may see is staff.views, what it may do is
-bahagia.lifecycle. Reads of a pungli/confidential record and every transition leave an audit entry.
+bahagia.lifecycle. Every read of a full record (personal data), every read of a pungli/confidential record and every
+transition leave an audit entry.
 """
 
 from __future__ import annotations
@@ -154,11 +155,15 @@ def list_submissions(ctx: StaffContext, actor: Actor, query: ListQuery) -> dict[
 
 
 def read_submission(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
+    """One record as the actor may see it. Every read of the full record (the applicant's or reporter's data, the
+    complaint's text) is audited, and every read of a pungli/confidential one, redacted or not: who, when, which
+    code and which view, never what was read."""
     doc = _visible(ctx, actor, code)
     now = ctx.clock()
-    if lifecycle.is_restricted(doc):
+    full = views.sees_content(actor, doc)
+    if full or lifecycle.is_restricted(doc):
         # Written before the answer leaves: a read that cannot be audited does not happen.
-        ctx.store.append_audit(_read_audit(actor, doc, now, "submission", views.sees_content(actor, doc)))
+        ctx.store.append_audit(_read_audit(actor, doc, now, "submission", full))
     return views.record(actor, doc, ctx.store.notifications(code), now)
 
 

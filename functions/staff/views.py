@@ -39,8 +39,12 @@ SUMMARY_FIELDS = (
     "opd",
     "suggested_opd",
     "due_at",
+    # Possible duplicates (same NIK and programme, another phone: bahagia.submissions): the codes only, each way, so
+    # the verifikator sees both filings side by side.
+    "possible_duplicate_of",
+    "possible_duplicates",
 )
-HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key")
+HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key", "client_key")
 NOTIFICATION_FIELDS = (
     "event_id",
     "event_type",

@@ -78,7 +78,11 @@ def test_the_pin_is_stored_only_as_a_salted_hash(ctx):
     accepted = accept(ctx, "application", samples.application(), None)
     stored = ctx.store.submissions[accepted.response["tracking_code"]]
     assert accepted.pin not in str(stored)
-    assert codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), b"unit-test-secret", stored["pin_hash"])
+    pepper = ctx.settings.keys.pin_pepper
+    assert codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), pepper, stored["pin_hash"])
+    # Peppered with the PIN's own key, not with the development secret nor another purpose's key.
+    for other in (b"unit-test-secret", ctx.settings.keys.ids, ctx.settings.keys.cookie):
+        assert not codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), other, stored["pin_hash"])
 
 
 def test_a_second_open_application_for_the_same_nik_and_programme_is_409(ctx):

@@ -64,9 +64,7 @@ def test_a_token_for_the_chosen_role_is_one_the_stack_accepts(client: Client) ->
     )
     assert response.status_code == 200
     settings = Settings()
-    verifier = auth.LocalTokenVerifier(
-        auth.local_signing_key(settings.secret_bytes), settings.staff_audience, set(catalogue().opd)
-    )
+    verifier = auth.LocalTokenVerifier(settings.keys.staff_token, settings.staff_audience, set(catalogue().opd))
     actor = verifier.verify(response.get_json()["token"])
     assert (actor.email, actor.role, actor.opd) == ("budi@staff.local", "opd", "dinas-pupr")
 

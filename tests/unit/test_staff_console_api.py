@@ -17,7 +17,7 @@ from bahagia.catalogue import catalogue
 from intake.service import IntakeContext
 from reports.figures import CountersInMemory, DocumentFigures
 from reports.service import ReportContext
-from settings import Settings
+from settings import Settings, derive_key
 from staff import auth
 from staff.queries import parse_list_query
 from staff.service import StaffContext
@@ -27,7 +27,7 @@ from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
 HANDLERS = Path(__file__).parents[2] / "functions" / "staff" / "handlers.py"
 NOW = dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)  # Monday 11:00 WIB
-KEY = auth.local_signing_key(b"staff-console-test-secret")
+KEY = derive_key(b"staff-console-test-secret", "staff-token")
 AUDIENCE = "bahagia-staff"
 CALLER = "+6281398765432"
 CODES = ["ABCD2345R", "BCDE2345Z", "CDEF2345Z", "DEFG2345Z", "EFGH2345Z"]
