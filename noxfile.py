@@ -23,6 +23,15 @@ CHECKOV_OUT = ["--compact", "--quiet", "--skip-download", "--output", "cli"]
 CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "WARNING"}
 
 
+# functions/settings.py fails closed: an unset BAHAGIA_ENVIRONMENT is production. Every session says what it is.
+TEST_ENV = {"BAHAGIA_ENVIRONMENT": "test"}
+
+
+def _local_env() -> dict[str, str]:
+    """`local` for the stack and its tools, unless the caller chose an environment (e.g. the reports CLI's refusal)."""
+    return {"BAHAGIA_ENVIRONMENT": os.environ.get("BAHAGIA_ENVIRONMENT", "local")}
+
+
 def _install(session: nox.Session) -> None:
     # uv pip sync is quick when nothing changed, and removes what the lock no longer lists.
     session.run_install(
@@ -63,14 +72,15 @@ def tests(session: nox.Session) -> None:
         # The whole suite includes the infra policy checks; a targeted run (`nox -s tests -- path`) does not.
         session.notify("infra")
     # On Ctrl-C nox would kill pytest after 0.5 s; give the fixtures time to stop the emulators they started.
-    session.run("pytest", *session.posargs, interrupt_timeout=60, terminate_timeout=30)
+    session.run("pytest", *session.posargs, env=TEST_ENV, interrupt_timeout=60, terminate_timeout=30)
 
 
 @nox.session(default=False)  # minutes of load on purpose: `make reliability`, not part of every `make test`
 def reliability(session: nox.Session) -> None:
     """Issue 7 at full size: load, faults, fuzzing, privacy, abuse; prints the table of figures (RELIABILITY.md)."""
     _install(session)
-    session.run("pytest", "-m", "reliability", "--full", *session.posargs, interrupt_timeout=60, terminate_timeout=30)
+    args = ["-m", "reliability", "--full", *session.posargs]
+    session.run("pytest", *args, env=TEST_ENV, interrupt_timeout=60, terminate_timeout=30)
 
 
 def _pass_sigterm_on() -> None:
@@ -103,7 +113,7 @@ def run(session: nox.Session) -> None:
     _install(session)
     _pass_sigterm_on()
     # Stopping takes a few seconds (the JVMs); nox's defaults would kill the stack after half a second.
-    session.run("python", "-m", "devstack.run", interrupt_timeout=60, terminate_timeout=30)
+    session.run("python", "-m", "devstack.run", env=_local_env(), interrupt_timeout=60, terminate_timeout=30)
 
 
 BENCHMARKS = ("intake", "notify", "sms_latency", "report")
@@ -123,14 +133,14 @@ def bench(session: nox.Session) -> None:
 def staff_token(session: nox.Session) -> None:
     """Print one staff bearer token for the local stack (`make staff-token ROLE=... [OPD=...]`)."""
     _install(session)
-    session.run("python", "-m", "devstack.staff_token", *session.posargs)
+    session.run("python", "-m", "devstack.staff_token", *session.posargs, env=_local_env())
 
 
 @nox.session(default=False)
 def reports(session: nox.Session) -> None:
     """Seed demo data or build reports on the local stack (`make reports ARGS="seed"`, devstack/reports_cli.py)."""
     _install(session)
-    session.run("python", "-m", "devstack.reports_cli", *session.posargs)
+    session.run("python", "-m", "devstack.reports_cli", *session.posargs, env=_local_env())
 
 
 @nox.session(default=False)

@@ -270,10 +270,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--topology", type=Path, required=True)
     parser.add_argument("--static-dir", type=Path)
     parser.add_argument("--backend", type=parse_backend, action="append", default=[])
+    parser.add_argument("--local-console", action="store_true", help="serve the console's local sign-in (devstack)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    app = Gateway(load_topology(args.topology), dict(args.backend), args.static_dir)
+    app: Callable[[WSGIEnviron, StartResponse], Iterable[bytes]] = Gateway(
+        load_topology(args.topology), dict(args.backend), args.static_dir
+    )
+    if args.local_console:
+        from devstack.local_console import LocalConsole
+
+        app = LocalConsole(app)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=_RequestLog)
 
     def stop(signum: int, frame: FrameType | None) -> None:

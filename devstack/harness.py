@@ -146,6 +146,10 @@ def start_test_stack(
     project_id: str | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> StackHandle:
+    # Every request of a test session reaches the functions from 127.0.0.1 through the gateway: one client address,
+    # whose daily SMS budget (settings.sms_daily_budget_per_client) a session would use up. Tests of the budget
+    # itself run on fakes and on the emulator (tests/unit/test_sms_budgets.py, tests/integration/).
+    extra_env = {"BAHAGIA_SMS_DAILY_BUDGET_PER_CLIENT": "1000000", **(extra_env or {})}
     topology = load_topology(topology_path)
     project = project_id or emulators.project_id
     names = list(topology.targets)

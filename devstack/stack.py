@@ -117,7 +117,8 @@ def start_services(
         static_dir = REPO_ROOT / topology.static_directory
     argv = [sys.executable, "-m", "devstack.gateway", "--port", str(gateway_port), "--topology", str(topology.path)]
     if static_dir is not None:
-        argv += ["--static-dir", str(static_dir)]
+        # The staff console's local sign-in and config (devstack/local_console.py) sit beside the static pages.
+        argv += ["--static-dir", str(static_dir), "--local-console"]
     # Internal targets (relay_outbox) get no backend: the public gateway must not reach them.
     for target in topology.http_targets:
         argv += ["--backend", f"{target}={function_urls[target]}"]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from intake.service import IntakeContext
     from notify.service import Notifier
     from open311.service import Open311Context
-    from ports import SmsProvider, TokenVerifier
+    from ports import SmsProvider, StaffDirectory, TokenVerifier
     from reports.service import ReportContext
     from staff.service import StaffContext
 
@@ -99,8 +99,10 @@ def build_sms_notifier(settings: Settings) -> Notifier:
         provider=build_sms_provider(settings),
         names=sms.names_from_catalogue(names.programs, names.categories, names.opd),
         status_url=sms.check_status_url(f"{settings.public_base_url}/status"),
-        secret=settings.secret_bytes,
+        secret=settings.keys.ids,
         daily_cap=settings.sms_daily_cap_per_number,
+        client_daily_budget=settings.sms_daily_budget_per_client,
+        daily_budget=settings.sms_daily_budget,
     )
 
 
@@ -154,7 +156,7 @@ def build_sms_responder(settings: Settings) -> Responder:
         submissions=FirestoreSubmissionLookup(client),
         provider=build_sms_provider(settings),
         status_url=sms.check_status_url(f"{settings.public_base_url}/status"),
-        secret=settings.secret_bytes,
+        secret=settings.keys.ids,
         daily_cap=settings.sms_daily_cap_per_number,
     )
 
@@ -241,19 +243,12 @@ def build_staff_context(settings: Settings) -> StaffContext:
     from adapters.pubsub_publisher import PubSubEventPublisher
     from adapters.staff_firestore import FirestoreStaffDirectory, FirestoreStaffStore
     from bahagia.catalogue import catalogue
-    from staff import auth
     from staff.service import StaffContext
 
     client = firestore_client() if settings is get_settings() else firestore.Client(project=settings.project_id)
     directory = FirestoreStaffDirectory(client, settings.firestore_timeout_seconds)
     opd_ids = set(catalogue().opd)
-    verifier: TokenVerifier
-    if settings.staff_auth == "google":
-        verifier = auth.GoogleTokenVerifier(settings.staff_audience, directory, auth.google_id_token_verifier())
-    else:
-        verifier = auth.LocalTokenVerifier(
-            auth.local_signing_key(settings.secret_bytes), settings.staff_audience, opd_ids
-        )
+    verifier = staff_token_verifier(settings, directory, opd_ids)
     return StaffContext(
         settings=settings,
         store=FirestoreStaffStore(client, settings.firestore_timeout_seconds),
@@ -267,6 +262,15 @@ def build_staff_context(settings: Settings) -> StaffContext:
         directory=directory,
         opd_ids=opd_ids,
     )
+
+
+def staff_token_verifier(settings: Settings, directory: StaffDirectory, opd_ids: set[str]) -> TokenVerifier:
+    """Google ID tokens, unless the environment is explicitly local or test (Settings refuses `local` otherwise)."""
+    from staff import auth
+
+    if settings.staff_auth == "google":
+        return auth.GoogleTokenVerifier(settings.staff_audience, directory, auth.google_id_token_verifier())
+    return auth.LocalTokenVerifier(settings.keys.staff_token, settings.staff_audience, opd_ids)
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,14 @@ class CommitConflict(Exception):
 
 
 @dataclass(frozen=True)
+class OpenApplication:
+    """An `open_applications` marker as the store read it, with the store's version of it (Firestore: update time)."""
+
+    marker: dict[str, Any]
+    version: Any
+
+
+@dataclass(frozen=True)
 class NewSubmission:
     """Everything one accepted submission writes, in one all-or-nothing commit."""
 
@@ -67,10 +75,17 @@ class NewSubmission:
     counts: Counts
     """What the submission adds to the nightly report's counters (bahagia.report_counters.submission_counts)."""
     now: dt.datetime
+    marker: dict[str, Any] | None = None
+    """The `open_applications` document to write under `dedup_key` (bahagia.submissions)."""
+    duplicate_of: OpenApplication | None = None
+    """Set for a possible duplicate: the marker as read. The commit then updates that marker (failing if it changed
+    since: CommitConflict("duplicate")) and links the marker's holder to this submission, instead of creating it."""
 
 
 class SubmissionStore(OutboxStore, Protocol):
     def get_idempotency(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def get_open_application(self, dedup_key: str) -> OpenApplication | None: ...
 
     def get_submission(self, code: str) -> dict[str, Any] | None: ...
 
@@ -78,9 +93,15 @@ class SubmissionStore(OutboxStore, Protocol):
         """Create the submission, its markers and its outbox entry and add its counts, or nothing (CommitConflict)."""
         ...
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]: ...
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each bucket (id -> when it may be deleted) in one atomic write; each bucket's count after it.
 
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None: ...
+        Increment first, then compare: two requests can never both read the count below a limit and both pass."""
+        ...
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        """Take one back from each bucket (a right PIN does not spend the budget)."""
+        ...
 
 
 # --- staff ---------------------------------------------------------------------------------------------------------
@@ -100,6 +121,8 @@ class StoreQuery:
     after: tuple[tuple[dt.datetime, ...], str] | None
     """The order values and tracking code of the last item of the previous page."""
     limit: int
+    due_from: dt.datetime | None = None
+    """With due_before: deadlines in [due_from, due_before), e.g. the rest of today (the queue's counts)."""
 
 
 Decide = Callable[[dict[str, Any]], "TransitionOutcome | None"]
@@ -111,6 +134,10 @@ class StaffStore(Protocol):
 
     def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]: ...
 
+    def count_submissions(self, query: StoreQuery) -> int:
+        """How many submissions match the query's filters (its order, cursor and limit do not matter)."""
+        ...
+
     def commit_transition(self, code: str, decide: Decide) -> tuple[dict[str, Any], TransitionOutcome] | None:
         """In one transaction: read the submission (None if missing), `decide` on it, and, if it returned an
         outcome, write the changes, the audit entry, the outbox event, the marker release and the outcome's report
@@ -121,6 +148,10 @@ class StaffStore(Protocol):
     def append_audit(self, entry: dict[str, Any]) -> None: ...
 
     def audit_entries(self, code: str) -> list[dict[str, Any]]: ...
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        """The latest `staff_update` audit entries (changes to the staff directory), newest first."""
+        ...
 
     def notifications(self, code: str) -> list[dict[str, Any]]: ...
 
@@ -203,6 +234,15 @@ class NotificationStore(Protocol):
         ...
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...
+
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        """Add one to each daily budget counter (id -> when it may be deleted) in one atomic write; each count after
+        it (increment first, then compare: concurrent receipts cannot all slip under a budget)."""
+        ...
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        """Take one back from each counter: a receipt refused by one budget does not spend the others."""
+        ...
 
 
 class SubmissionLookup(Protocol):

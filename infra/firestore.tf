@@ -69,9 +69,9 @@ resource "google_firestore_index" "composite" {
 }
 
 # Documents with an `expires_at` in the past are deleted by Firestore itself (within about a day), so idempotency
-# keys, PIN-failure counters and per-number SMS day counters never pile up.
+# keys, PIN-guessing budgets, per-number SMS day counters and SMS budgets never pile up.
 resource "google_firestore_field" "ttl" {
-  for_each   = toset(["idempotency_keys", "rate_limits", "sms_daily_counts"])
+  for_each   = toset(["idempotency_keys", "rate_limits", "sms_daily_counts", "sms_budgets"])
   project    = var.project_id
   database   = google_firestore_database.main.name
   collection = each.key

@@ -172,6 +172,8 @@ resource "google_cloudfunctions2_function" "fn" {
       contains(local.http_targets, each.key) ? local.http_env : {},
       each.value.reports_bucket != null ? { BAHAGIA_REPORTS_BUCKET = google_storage_bucket.reports.name } : {},
       each.value.env,
+      # Settings requires exactly the secrets of this target (functions/settings.py, TARGET_KEYS).
+      { BAHAGIA_FUNCTION_TARGET = each.key },
     )
 
     dynamic "secret_environment_variables" {

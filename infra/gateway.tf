@@ -72,6 +72,7 @@ locals {
   web_dir = "${path.module}/../${local.topology.static.directory}"
   content_types = {
     html        = "text/html; charset=utf-8", css = "text/css; charset=utf-8", js = "text/javascript; charset=utf-8",
+    mjs         = "text/javascript; charset=utf-8", # the staff console's modules: browsers refuse any other type
     json        = "application/json", svg = "image/svg+xml", png = "image/png", ico = "image/x-icon",
     webmanifest = "application/manifest+json", txt = "text/plain; charset=utf-8", woff2 = "font/woff2",
   }
@@ -95,6 +96,17 @@ resource "google_storage_bucket_object" "web_clean_url" {
   bucket       = google_storage_bucket.web.name
   source       = "${local.web_dir}/${each.value}"
   content_type = "text/html; charset=utf-8"
+}
+
+# The staff console's sign-in (web/petugas/masuk.html) reads which sign-in to offer from here: Google, with the OAuth
+# client id every staff ID token must be issued for (staff_api checks the same audience). Not a file in web/: locally
+# the devstack gateway answers this path with the local sign-in instead (devstack/local_console.py).
+resource "google_storage_bucket_object" "console_config" {
+  name          = "petugas/config.json"
+  bucket        = google_storage_bucket.web.name
+  content       = jsonencode({ auth = "google", google_client_id = var.staff_audience, hosted_domain = var.staff_hosted_domain })
+  content_type  = "application/json"
+  cache_control = "no-cache"
 }
 
 resource "google_compute_backend_bucket" "web" {

@@ -27,18 +27,24 @@ locals {
   public_base_url = "https://${var.domain}"
 
   # Secrets the operator fills after the first apply (README, "Deploy"). `env` is the variable the function sees,
-  # named after its field in functions/settings.py.
+  # named after its field in functions/settings.py. One secret per purpose (functions/settings.py, Keys): a function
+  # gets only those it uses (settings.TARGET_KEYS, checked by tests/unit/test_infra.py), and a leaked cookie key, say,
+  # neither opens the PIN hashes nor names the NIKs behind the marker documents.
   secrets = {
-    secret_key                = { secret_id = "bahagia-secret-key", env = "BAHAGIA_SECRET_KEY" }
+    pin_pepper                = { secret_id = "bahagia-pin-pepper", env = "BAHAGIA_PIN_PEPPER" }
+    cookie_key                = { secret_id = "bahagia-cookie-key", env = "BAHAGIA_COOKIE_KEY" }
+    id_key                    = { secret_id = "bahagia-id-key", env = "BAHAGIA_ID_KEY" }
     sms_aws_access_key_id     = { secret_id = "sms-aws-access-key-id", env = "BAHAGIA_SNS_ACCESS_KEY_ID" }
     sms_aws_secret_access_key = { secret_id = "sms-aws-secret-access-key", env = "BAHAGIA_SNS_SECRET_ACCESS_KEY" }
     sms_http_gateway_token    = { secret_id = "sms-http-gateway-token", env = "BAHAGIA_SMS_HTTP_CREDENTIAL" }
     sms_http_inbound_secret   = { secret_id = "sms-http-inbound-secret", env = "BAHAGIA_SMS_HTTP_INBOUND_SECRET" }
     open311_api_keys          = { secret_id = "open311-api-keys", env = "BAHAGIA_OPEN311_API_KEYS" }
   }
-  sms_secrets = var.sms_provider == "sns" ? ["sms_aws_access_key_id", "sms_aws_secret_access_key"] : ["sms_http_gateway_token"]
+  # PIN hashes and derived PINs, the receipt and trusted-device cookies, the HMAC ids of markers and rate limits.
+  citizen_secrets = ["pin_pepper", "cookie_key", "id_key"]
+  sms_secrets     = var.sms_provider == "sns" ? ["sms_aws_access_key_id", "sms_aws_secret_access_key"] : ["sms_http_gateway_token"]
   # The webhook answers through the same provider and, with the HTTP gateway, checks its HMAC with one more secret.
-  sms_webhook_secrets = concat(["secret_key"], local.sms_secrets, var.sms_provider == "http" ? ["sms_http_inbound_secret"] : [])
+  sms_webhook_secrets = concat(["id_key"], local.sms_secrets, var.sms_provider == "http" ? ["sms_http_inbound_secret"] : [])
 
   # functions/settings.py reads these (prefix BAHAGIA_); tests/unit/test_infra.py checks every BAHAGIA_ name here
   # against that file and that Settings validates with them in production.
@@ -81,7 +87,7 @@ locals {
     firestore       = true
     publishes       = null
     reports_bucket  = null
-    secrets         = ["secret_key"]
+    secrets         = []
     env             = {}
   }
   function_overrides = {
@@ -89,30 +95,31 @@ locals {
     list_programs = { memory = "256Mi", timeout_seconds = 10, concurrency = 80, max_instances = 10, firestore = false }
     # One atomic batch and one publish per request; pydantic models and both Google clients want 512Mi. Kept warm
     # (var.warm_instances): a citizen's first form post of the morning must not wait seconds for a cold start.
-    submit_application = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events" }
-    submit_complaint   = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events" }
+    submit_application = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events", secrets = local.citizen_secrets }
+    submit_complaint   = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events", secrets = local.citizen_secrets }
     # PIN checks hash with a work factor (CPU), so fewer requests per instance than intake.
-    track_submission = { timeout_seconds = 15, concurrency = 10, max_instances = 20 }
+    track_submission = { timeout_seconds = 15, concurrency = 10, max_instances = 20, secrets = local.citizen_secrets }
     # Called every minute by Cloud Scheduler; one instance at a time so two relays never race on the same entries.
     relay_outbox = { memory = "256Mi", timeout_seconds = 120, concurrency = 1, max_instances = 1, publishes = "submission-events" }
     # One SMS per event. 5 x 10 = 50 sends in flight stays under SNS's default SMS rate (20/s) at a few hundred ms
     # each; a backlog waits in Pub/Sub, which is what it is for. Timeout < the subscription's 60 s ack deadline.
     # Kept warm like intake: the receipt SMS should arrive while the citizen still holds the phone.
-    send_sms_notification = { timeout_seconds = 55, concurrency = 10, max_instances = 5, min_instances = var.warm_instances, secrets = concat(["secret_key"], local.sms_secrets), env = local.sms_env }
+    send_sms_notification = { timeout_seconds = 55, concurrency = 10, max_instances = 5, min_instances = var.warm_instances, secrets = concat(["id_key"], local.sms_secrets), env = local.sms_env }
     # Renders HTML with charts and a map for one date: memory for the GeoJSON and templates, one report at a time,
     # timeout under the subscription's 600 s ack deadline.
     build_nightly_report = { memory = "1Gi", timeout_seconds = 540, concurrency = 1, max_instances = 2, reports_bucket = "roles/storage.objectAdmin" }
     # Daily sweep that closes stale follow-ups through the same transition code (publishes status changes); one at
     # a time, and a generous timeout for a backlog after a holiday.
     close_stale_followups = { timeout_seconds = 300, concurrency = 1, max_instances = 1, publishes = "submission-events" }
-    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes.
     # Texts citizens send and delivery receipts: a reply is one claim and one send, like a receipt. Same provider
     # credentials as send_sms_notification, and the SNS topics it accepts (SigningCertURL checked, topic allow-list).
     sms_webhook = { timeout_seconds = 30, concurrency = 10, max_instances = 5, secrets = local.sms_webhook_secrets, env = merge(local.sms_env, { BAHAGIA_SMS_SNS_INBOUND_TOPICS = var.sms_sns_inbound_topics, BAHAGIA_SMS_SNS_EVENTS_TOPICS = var.sms_sns_events_topics }) }
     # Open311 partners: a POST is an intake submission (one batch, one publish); shapely and numpy (point in
     # polygon) want memory headroom on the first POST with a point.
-    open311 = { memory = "1Gi", timeout_seconds = 30, concurrency = 20, max_instances = 10, publishes = "submission-events", secrets = ["secret_key", "open311_api_keys"] }
-    staff_api = { timeout_seconds = 30, concurrency = 20, max_instances = 5, publishes = "submission-events", reports_bucket = "roles/storage.objectViewer", env = { BAHAGIA_STAFF_AUDIENCE = var.staff_audience } }
+    open311 = { memory = "1Gi", timeout_seconds = 30, concurrency = 20, max_instances = 10, publishes = "submission-events", secrets = ["pin_pepper", "id_key", "open311_api_keys"] }
+    # Staff are tens of people: few instances; reads report files it serves (viewer only), publishes status changes
+    # and, for the Call Center desk, the receipt events of the complaints it files (the intake path: its secrets).
+    staff_api = { timeout_seconds = 30, concurrency = 20, max_instances = 5, publishes = "submission-events", reports_bucket = "roles/storage.objectViewer", secrets = ["pin_pepper", "id_key"], env = { BAHAGIA_STAFF_AUDIENCE = var.staff_audience } }
   }
 
   functions = {

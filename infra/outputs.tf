@@ -19,7 +19,7 @@ output "function_service_accounts" {
 }
 
 output "secrets_to_fill" {
-  description = "Secret Manager secret ids and the variable each becomes. Add a version to BAHAGIA_SECRET_KEY and to the secrets of the chosen sms_provider (README, Deploy)."
+  description = "Secret Manager secret ids and the variable each becomes. Add a version to bahagia-pin-pepper, bahagia-cookie-key, bahagia-id-key and to the secrets of the chosen sms_provider (README, Deploy)."
   value       = { for key, secret in google_secret_manager_secret.secret : secret.secret_id => local.secrets[key].env }
 }
 

@@ -153,6 +153,12 @@ variable "staff_audience" {
   }
 }
 
+variable "staff_hosted_domain" {
+  description = "Optional: the Google Workspace domain of the city's accounts (e.g. jambikota.go.id). The console's sign-in then offers only accounts of that domain (a hint to Google; staff_api still decides by the staff directory)."
+  type        = string
+  default     = ""
+}
+
 variable "alert_email" {
   description = "E-mail address that receives the alerts of monitoring.tf (dead-lettered events waiting, 5xx at the load balancer); empty creates no e-mail channel."
   type        = string

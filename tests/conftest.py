@@ -3,6 +3,7 @@ on free ports (never the contract's), so `make test` runs beside `make run`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from devstack.harness import EmulatorHandle, StackHandle, start_test_emulators, 
 from devstack.processes import StartupError
 from devstack.stack import DEFAULT_SOURCE
 from devstack.topology import DEFAULT_TOPOLOGY
+
+# Settings fail closed: with no environment they are production, and refuse to start without its secrets. The suite
+# says `test` explicitly (tests/unit/test_settings.py clears it on purpose; the emulator fixtures set it again for the
+# processes they start).
+os.environ["BAHAGIA_ENVIRONMENT"] = "test"
 
 # The privacy guard watches every tier; the reliability plugin adds --full and the table of figures.
 pytest_plugins = ("tests.privacy", "tests.reliability.plugin")

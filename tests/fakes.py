@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bahagia import report_counters
+from bahagia import report_counters, submissions
 from bahagia.notifications import ClaimDecision, ClaimRequest, RecordUpdate, decide_claim
-from ports import CommitConflict, NewSubmission, PublishFailed, SmsError
+from ports import CommitConflict, NewSubmission, OpenApplication, PublishFailed, SmsError
 
 # --- SMS (notify) --------------------------------------------------------------------------------------------------
 
@@ -47,6 +47,7 @@ class FakeNotificationStore:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     opt_outs: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    budgets: dict[str, int] = field(default_factory=dict)
     report_counts: report_counters.Counts = field(default_factory=dict)
 
     def claim(self, request: ClaimRequest) -> ClaimDecision:
@@ -75,6 +76,15 @@ class FakeNotificationStore:
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
         self.opt_outs[recipient] = {"source": source, "created_at": now}
 
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        for counter in counters:
+            self.budgets[counter] = self.budgets.get(counter, 0) + 1
+        return {counter: self.budgets[counter] for counter in counters}
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        for counter in counter_ids:
+            self.budgets[counter] -= 1
+
 
 @dataclass
 class FakeSubmissions:
@@ -96,6 +106,8 @@ class FakeSubmissionStore:
     submissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    marker_versions: dict[str, int] = field(default_factory=dict)
+    """What Firestore's update time is to a marker: changes with every write."""
     outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
     rate_limits: dict[str, int] = field(default_factory=dict)
     report_counts: report_counters.Counts = field(default_factory=dict)
@@ -107,14 +119,25 @@ class FakeSubmissionStore:
     def get_submission(self, code: str) -> dict[str, Any] | None:
         return self.submissions.get(code)
 
+    def get_open_application(self, dedup_key: str) -> OpenApplication | None:
+        marker = self.open_applications.get(dedup_key)
+        return None if marker is None else OpenApplication(dict(marker), self.marker_versions.get(dedup_key, 0))
+
     def commit_new_submission(self, new: NewSubmission) -> None:
         code, idempotency, dedup_key = new.document["tracking_code"], new.idempotency, new.dedup_key
         if idempotency is not None and idempotency[0] in self.idempotency:
             raise CommitConflict("idempotency")
         if code in self.submissions:
             raise CommitConflict("submission")
-        if dedup_key is not None and dedup_key in self.open_applications:
+        held_by = new.duplicate_of
+        if dedup_key is not None and held_by is None and dedup_key in self.open_applications:
             raise CommitConflict("duplicate")
+        if dedup_key is not None and held_by is not None:
+            current = self.open_applications.get(dedup_key)
+            if current is None or self.marker_versions.get(dedup_key, 0) != held_by.version:
+                raise CommitConflict("duplicate")  # changed since it was read, as the update time precondition
+            holder = self.submissions[held_by.marker["tracking_code"]]
+            holder["possible_duplicates"] = [*holder.get("possible_duplicates", []), code]
         self.commits += 1
         self.submissions[code] = new.document
         self.outbox[new.outbox_event["event_id"]] = {"event": new.outbox_event, "created_at": new.now}
@@ -122,7 +145,8 @@ class FakeSubmissionStore:
         if idempotency is not None:
             self.idempotency[idempotency[0]] = idempotency[1]
         if dedup_key is not None:
-            self.open_applications[dedup_key] = {"tracking_code": code}
+            self.open_applications[dedup_key] = dict(new.marker or {"tracking_code": code})
+            self.marker_versions[dedup_key] = self.marker_versions.get(dedup_key, 0) + 1
 
     def delete_outbox(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
@@ -135,12 +159,14 @@ class FakeSubmissionStore:
         entries = sorted(self.outbox.values(), key=lambda e: e["created_at"])
         return [e["event"] for e in entries if e["created_at"] < older_than][:limit]
 
-    def failure_counts(self, bucket_ids: list[str]) -> dict[str, int]:
-        return {bucket: self.rate_limits.get(bucket, 0) for bucket in bucket_ids}
-
-    def record_failures(self, bucket_ids: list[str], expires_at: dt.datetime) -> None:
-        for bucket in bucket_ids:
+    def count_attempts(self, buckets: Mapping[str, dt.datetime]) -> dict[str, int]:
+        for bucket in buckets:
             self.rate_limits[bucket] = self.rate_limits.get(bucket, 0) + 1
+        return {bucket: self.rate_limits[bucket] for bucket in buckets}
+
+    def refund_attempts(self, bucket_ids: list[str]) -> None:
+        for bucket in bucket_ids:
+            self.rate_limits[bucket] -= 1
 
 
 @dataclass
@@ -171,22 +197,33 @@ class FakeStaffStore:
     open_applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     notification_records: list[dict[str, Any]] = field(default_factory=list)
     queries: list[Any] = field(default_factory=list)
+    counts: list[Any] = field(default_factory=list)
     report_counts: report_counters.Counts = field(default_factory=dict)
 
     def get_submission(self, code: str) -> dict[str, Any] | None:
         return self.submissions.get(code)
 
-    def query_submissions(self, query: Any) -> list[dict[str, Any]]:
-        self.queries.append(query)
-        docs = [
+    def _matching(self, query: Any) -> list[dict[str, Any]]:
+        return [
             d
             for d in self.submissions.values()
             if all(d.get(k) == v for k, v in query.equals.items())
             and (query.statuses_in is None or d.get("status") in query.statuses_in)
+            and (query.due_from is None or (d.get("due_at") is not None and d["due_at"] >= query.due_from))
             and (query.due_before is None or (d.get("due_at") is not None and d["due_at"] < query.due_before))
             and (query.submitted_from is None or d["submitted_at"] >= query.submitted_from)
             and (query.submitted_before is None or d["submitted_at"] < query.submitted_before)
+            # Firestore leaves out documents without every field the query orders by.
+            and all(d.get(name) is not None for name, _ in query.order_fields)
         ]
+
+    def count_submissions(self, query: Any) -> int:
+        self.counts.append(query)
+        return len(self._matching(query))
+
+    def query_submissions(self, query: Any) -> list[dict[str, Any]]:
+        self.queries.append(query)
+        docs = self._matching(query)
         # Sort by each field in its own direction (stable sorts, last key first), then the id like the last field.
         id_descending = query.order_fields[-1][1]
         docs.sort(key=lambda d: d["tracking_code"], reverse=id_descending)
@@ -219,7 +256,12 @@ class FakeStaffStore:
         self.outbox[outcome.event["event_id"]] = {"event": outcome.event}
         report_counters.merge(self.report_counts, outcome.counts)
         if outcome.release_marker:
-            self.open_applications.pop(outcome.release_marker, None)
+            marker = self.open_applications.get(outcome.release_marker)
+            after = submissions.after_closing(marker, code) if marker is not None else None
+            if after is None:
+                self.open_applications.pop(outcome.release_marker, None)
+            else:
+                self.open_applications[outcome.release_marker] = after
         return dict(doc), outcome
 
     def append_audit(self, entry: dict[str, Any]) -> None:
@@ -227,6 +269,10 @@ class FakeStaffStore:
 
     def audit_entries(self, code: str) -> list[dict[str, Any]]:
         return [dict(e) for e in self.audit if e.get("tracking_code") == code]
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        updates = [dict(e) for e in self.audit if e.get("action") == "staff_update"]
+        return sorted(updates, key=lambda e: e["at"], reverse=True)[:limit]
 
     def notifications(self, code: str) -> list[dict[str, Any]]:
         return [dict(n) for n in self.notification_records if n.get("tracking_code") == code]

@@ -223,6 +223,13 @@ def rendered() -> dict[str, str]:
         sections=_sections(fields, GROUP_LEGENDS),
         form_data={"kind": "complaint", "fields": _client_descriptors(fields), "rules": rules},
     )
+    # The staff console (web/petugas/), imported here because it builds on this module.
+    tools = str(Path(__file__).resolve().parent)
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    from build_console import rendered as console_pages
+
+    pages.update(console_pages())
     return pages
 
 

@@ -16,12 +16,16 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from adapters.counters import increment_and_read
 from adapters.reports_firestore import add_counts
 from bahagia.notifications import ClaimDecision, ClaimRequest, RecordUpdate, decide_claim
 
 COUNTER_TTL = dt.timedelta(days=2)
 # A create() that found the document, or an update whose document changed since it was read.
 _CHANGED_MEANWHILE = (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition, gexc.Aborted)
+BUDGETS = "sms_budgets"
+"""Daily receipt budgets per client address and for the city (bahagia.notifications.receipt_budgets), TTL on
+`expires_at`."""
 
 
 class FirestoreNotificationStore:
@@ -36,6 +40,7 @@ class FirestoreNotificationStore:
         self._opt_outs = client.collection("sms_opt_outs")
         self._counters = client.collection("sms_daily_counts")
         self._max_attempts = max_attempts
+        self._budgets = client.collection(BUDGETS)
 
     def claim(self, request: ClaimRequest) -> ClaimDecision:
         record_ref = self._notifications.document(request.notification_id)
@@ -108,6 +113,13 @@ class FirestoreNotificationStore:
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None:
         self._opt_outs.document(recipient).set({"source": source, "created_at": now}, merge=True)
+
+    def spend_budgets(self, counters: Mapping[str, dt.datetime]) -> dict[str, int]:
+        return increment_and_read(self._client, self._budgets, counters)
+
+    def refund_budgets(self, counter_ids: list[str]) -> None:
+        expires = dt.datetime.now(dt.UTC) + COUNTER_TTL
+        increment_and_read(self._client, self._budgets, dict.fromkeys(counter_ids, expires), step=-1)
 
 
 class FirestoreSubmissionLookup:

@@ -13,6 +13,7 @@ from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from adapters.reports_firestore import add_counts
+from bahagia import submissions
 from bahagia.lifecycle import TransitionOutcome
 from ports import Decide, StaffMember, StoreQuery
 from staff.auth import normalize_email, staff_id
@@ -29,25 +30,20 @@ STAFF = "staff"
 TRANSACTION_ATTEMPTS = 5
 
 # Every query this module makes, for the index check (tests/unit/test_firestore_indexes.py). A tuple of fields stands
-# for any subset of them. overdue + from/to only combines with `opd` (staff.queries), to keep the index count small.
-_FILTERS = ("status", "kind", "program", "category", "kecamatan", "opd")
+# for any subset of them. overdue or sort=due with from/to only combines with `opd` and `status` (staff.queries), to
+# keep the index count small. The queue's counts are count aggregations of the same shapes, in the same order, so
+# they need no index of their own.
+_FILTERS = ("status", "kind", "program", "category", "kecamatan", "kelurahan", "opd")
+_DATES = [("submitted_at", ">="), ("submitted_at", "<")]
+_DUE = [("status", "in"), ("due_at", ">="), ("due_at", "<")]
 QUERIES = [
-    (SUBMISSIONS, [(_FILTERS, "=="), ("submitted_at", ">="), ("submitted_at", "<"), ("submitted_at", "order desc")]),
-    (SUBMISSIONS, [(_FILTERS, "=="), ("status", "in"), ("due_at", "<"), ("due_at", "order")]),
-    (
-        SUBMISSIONS,
-        [
-            (("opd",), "=="),
-            ("status", "in"),
-            ("due_at", "<"),
-            ("submitted_at", ">="),
-            ("submitted_at", "<"),
-            ("due_at", "order"),
-            ("submitted_at", "order"),
-        ],
-    ),
+    (SUBMISSIONS, [(_FILTERS, "=="), *_DATES, ("submitted_at", "order desc")]),
+    # overdue, most overdue first, due today: a deadline range within the statuses that have a service level
+    (SUBMISSIONS, [(_FILTERS, "=="), *_DUE, ("due_at", "order")]),
+    (SUBMISSIONS, [(("opd",), "=="), *_DUE, *_DATES, ("due_at", "order"), ("submitted_at", "order")]),
     (SUBMISSIONS, [("status", "=="), ("due_at", "<"), ("due_at", "order")]),
     (AUDIT, [("tracking_code", "=="), ("at", "order")]),
+    (AUDIT, [("action", "=="), ("at", "order desc")]),
     (NOTIFICATIONS, [("tracking_code", "==")]),
 ]
 
@@ -65,19 +61,34 @@ class FirestoreStaffStore:
         snapshot = self._db.collection(SUBMISSIONS).document(code).get(timeout=self._timeout, retry=self._retry)
         return snapshot.to_dict() if snapshot.exists else None
 
-    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]:
-        ref = self._db.collection(SUBMISSIONS)
-        q: Any = ref
+    def _filtered(self, query: StoreQuery) -> Any:
+        q: Any = self._db.collection(SUBMISSIONS)
         for name, value in sorted(query.equals.items()):
             q = q.where(filter=firestore.FieldFilter(name, "==", value))
         if query.statuses_in:
             q = q.where(filter=firestore.FieldFilter("status", "in", query.statuses_in))
+        if query.due_from is not None:
+            q = q.where(filter=firestore.FieldFilter("due_at", ">=", query.due_from))
         if query.due_before is not None:
             q = q.where(filter=firestore.FieldFilter("due_at", "<", query.due_before))
         if query.submitted_from is not None:
             q = q.where(filter=firestore.FieldFilter("submitted_at", ">=", query.submitted_from))
         if query.submitted_before is not None:
             q = q.where(filter=firestore.FieldFilter("submitted_at", "<", query.submitted_before))
+        return q
+
+    def count_submissions(self, query: StoreQuery) -> int:
+        # A count aggregation (one read per 1,000 index entries, no document fetched), ordered like the list so that
+        # it runs on the list's own index.
+        q = self._filtered(query)
+        for name, descending in query.order_fields:
+            q = q.order_by(name, direction=firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING)
+        result = q.count().get(timeout=self._timeout, retry=self._retry)
+        return int(result[0][0].value)
+
+    def query_submissions(self, query: StoreQuery) -> list[dict[str, Any]]:
+        ref = self._db.collection(SUBMISSIONS)
+        q = self._filtered(query)
         for name, descending in query.order_fields:
             q = q.order_by(name, direction=firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING)
         last_descending = query.order_fields[-1][1]
@@ -103,6 +114,13 @@ class FirestoreStaffStore:
             outcome = decide(doc)
             if outcome is None:
                 return None
+            marker_ref, after = None, None
+            if outcome.release_marker:
+                # Read before any write (a transaction's rule), judged by the domain: the NIK stays held by an open
+                # possible duplicate (bahagia.submissions.after_closing), or is free again.
+                marker_ref = self._db.collection(OPEN_APPLICATIONS).document(outcome.release_marker)
+                marker = marker_ref.get(transaction=transaction)
+                after = submissions.after_closing(marker.to_dict() or {}, code) if marker.exists else None
             transaction.update(submission_ref, outcome.changes)
             transaction.create(audit_ref, outcome.audit)
             # The nightly report's counters (the staff service put them in the outcome), in the same commit.
@@ -112,8 +130,11 @@ class FirestoreStaffStore:
                 self._db.collection(OUTBOX).document(event["event_id"]),
                 {"event": event, "created_at": outcome.audit["at"], "tracking_code": code},
             )
-            if outcome.release_marker:
-                transaction.delete(self._db.collection(OPEN_APPLICATIONS).document(outcome.release_marker))
+            if marker_ref is not None:
+                if after is None:
+                    transaction.delete(marker_ref)
+                else:
+                    transaction.set(marker_ref, after)
             return {**doc, **outcome.changes}, outcome
 
         result: tuple[dict[str, Any], TransitionOutcome] | None = run(
@@ -131,6 +152,15 @@ class FirestoreStaffStore:
             .where(filter=firestore.FieldFilter("tracking_code", "==", code))
             .order_by("at")
             .limit(1000)
+        )
+        return [snap.to_dict() or {} for snap in query.stream(timeout=self._timeout, retry=self._retry)]
+
+    def staff_updates(self, limit: int) -> list[dict[str, Any]]:
+        query = (
+            self._db.collection(AUDIT)
+            .where(filter=firestore.FieldFilter("action", "==", "staff_update"))
+            .order_by("at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
         )
         return [snap.to_dict() or {} for snap in query.stream(timeout=self._timeout, retry=self._retry)]
 

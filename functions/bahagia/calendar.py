@@ -126,23 +126,36 @@ def iso_utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _as_date(day: dt.date | str) -> dt.date:
-    return dt.date.fromisoformat(day) if isinstance(day, str) else day
+Day = dt.date | dt.datetime | str
+"""What the formatters below accept: a business date, a moment (aware), or either in ISO 8601 (`2026-03-17`,
+`2026-03-16T23:30:00Z`, as the API and the stored documents write them)."""
 
 
-def indonesian_date(day: dt.date | str) -> str:
-    """`17 Maret 2026`."""
+def _as_date(day: Day) -> dt.date:
+    """The WIB calendar date of `day`. A moment is converted to WIB first: cutting the UTC date of 23:30 UTC would
+    show the previous day to someone in Jambi, where it is already 06:30 the next morning."""
+    if isinstance(day, str):
+        day = dt.datetime.fromisoformat(day) if "T" in day else dt.date.fromisoformat(day)
+    if isinstance(day, dt.datetime):
+        if day.tzinfo is None:
+            raise ValueError("a moment shown to people must be timezone-aware")
+        return business_day(day)
+    return day
+
+
+def indonesian_date(day: Day) -> str:
+    """`17 Maret 2026`: the one way a date is written for people (pages, reports, texts)."""
     day = _as_date(day)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def long_date(day: dt.date | str) -> str:
+def long_date(day: Day) -> str:
     """`Selasa, 17 Maret 2026`."""
     day = _as_date(day)
     return f"{DAYS[day.weekday()]}, {indonesian_date(day)}"
 
 
-def short_date(day: dt.date | str) -> str:
+def short_date(day: Day) -> str:
     """`17 Mar`, for chart axes."""
     day = _as_date(day)
     return f"{day.day} {MONTHS[day.month - 1][:3]}"

@@ -299,6 +299,16 @@ def invalid_transition(source: str, target: str) -> BahagiaError:
     )
 
 
+def moved_on(seen: str, source: str) -> BahagiaError:
+    """The case left the status the staff member saw (`from`): someone else acted first."""
+    return BahagiaError(
+        "invalid_transition",
+        f"Kasus ini sudah berubah: status yang Anda lihat '{seen}', statusnya sekarang '{source}'. "
+        "Muat ulang kasus, lalu periksa lagi.",
+        409,
+    )
+
+
 def forbidden() -> BahagiaError:
     return BahagiaError("forbidden", "Peran Anda tidak berwenang melakukan tindakan ini.", 403)
 
@@ -346,7 +356,10 @@ def transition(
     if not is_system and actor.role not in may_reach:
         raise forbidden()
     rule = life.rules.get((source, request.to))
-    if rule is None or (request.expected_from is not None and request.expected_from != source):
+    if request.expected_from is not None and request.expected_from != source:
+        seen = life.statuses.get(request.expected_from)
+        raise moved_on(seen.label if seen else request.expected_from, life.status(source).label)
+    if rule is None:
         raise invalid_transition(source, request.to)
     if not is_system and actor.role not in allowed_roles(rule, doc):
         raise forbidden()

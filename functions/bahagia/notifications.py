@@ -43,6 +43,11 @@ class FailureReason(StrEnum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_THROTTLED = "provider_throttled"
     PROVIDER_TIMEOUT = "provider_timeout"
+    CLIENT_BUDGET_REACHED = "client_budget_reached"
+    DAILY_BUDGET_REACHED = "daily_budget_reached"
+
+
+BUDGET_REASONS = frozenset({FailureReason.CLIENT_BUDGET_REACHED, FailureReason.DAILY_BUDGET_REACHED})
 
 
 # --- records -------------------------------------------------------------------------------------------------------
@@ -252,6 +257,46 @@ def sent_update(notification_id: str, message_id: str, now: dt.datetime) -> Reco
             "updated_at": now,
         },
     )
+
+
+# --- daily budgets (SMS pumping) -----------------------------------------------------------------------------------
+
+BUDGET_SHARDS = 8
+"""The city-wide budget is split over this many counter documents (one document takes about one write a second):
+each shard allows its share, so the whole never exceeds the budget."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    counter_id: str
+    limit: int
+    reason: FailureReason
+    name: str
+    """`client` or `city`, for the log line."""
+
+
+def receipt_budgets(
+    client_key: str | None, event_id: str, business_date: str, per_client: int, per_day: int
+) -> list[Budget]:
+    """The budgets a receipt spends: its client address's (when the submission knows it) and the city's."""
+    shards = max(1, min(BUDGET_SHARDS, per_day // 100))  # small budgets stay exact on one document
+    shard = int(keyed_digest(b"shard", event_id)[:8], 16) % shards
+    share = per_day // shards  # the shares add up to at most the budget
+    budgets = [Budget(f"city_{business_date}_{shard}", share, FailureReason.DAILY_BUDGET_REACHED, "city")]
+    if client_key:
+        budgets.insert(
+            0, Budget(f"client_{client_key[:40]}", per_client, FailureReason.CLIENT_BUDGET_REACHED, "client")
+        )
+    return budgets
+
+
+def refused_update(notification_id: str, reason: FailureReason, now: dt.datetime) -> RecordUpdate:
+    """A claimed receipt that a daily budget refuses: failed for good, nothing sent."""
+    return RecordUpdate(
+        notification_id,
+        {"status": NotificationStatus.FAILED.value, "failure_reason": reason.value, "retryable": False,
+         "lease_until": None, "updated_at": now},
+    )  # fmt: skip
 
 
 def failed_update(notification_id: str, error: SmsError, now: dt.datetime) -> RecordUpdate:

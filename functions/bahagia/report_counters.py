@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from bahagia import calendar
+from bahagia import calendar, channels
 
 COLLECTION = "report_counters"
 SHARDS = 8
@@ -74,6 +74,7 @@ def submission_counts(doc: Mapping[str, Any]) -> Counts:
     _deadline(counts, shard, str(doc["kind"]), str(doc.get("status") or "diterima"), doc.get("due_at"))
     _add(counts, date, shard, field("new"))
     _add(counts, date, shard, field("new", "kind", str(doc["kind"])))
+    _add(counts, date, shard, field("new", "channel", channels.channel_of(doc)))
     if doc.get("program"):
         _add(counts, date, shard, field("new", "program", doc["program"]))
         if doc.get("benefit"):
@@ -132,9 +133,18 @@ def notification_counts(before: Mapping[str, Any] | None, after: Mapping[str, An
     if before is not None:
         _add(counts, date, shard, field("sms", str(old)), -1)
         _add(counts, date, shard, field("sms", "segments", str(old)), -int(before.get("segments") or 0))
+        if old == "failed" and before.get("failure_reason") in REFUSED_BY_BUDGET:
+            _add(counts, date, shard, field("sms", "refused", str(before["failure_reason"])), -1)
     _add(counts, date, shard, field("sms", new))
     _add(counts, date, shard, field("sms", "segments", new), int(after.get("segments") or 0))
+    if new == "failed" and after.get("failure_reason") in REFUSED_BY_BUDGET:
+        # SMS pumping held back by a daily budget: the report shows how many (docs/SMS.md).
+        _add(counts, date, shard, field("sms", "refused", str(after["failure_reason"])))
     return counts
+
+
+REFUSED_BY_BUDGET = ("client_budget_reached", "daily_budget_reached")
+"""bahagia.notifications.BUDGET_REASONS, by value (that module imports this one)."""
 
 
 def merge(into: Counts, more: Counts) -> Counts:

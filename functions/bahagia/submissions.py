@@ -42,21 +42,77 @@ def body_fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def request_fingerprint(kind: str, body: dict[str, Any]) -> str:
-    """What an Idempotency-Key is bound to: the kind and the body as sent.
+def request_fingerprint(kind: str, body: dict[str, Any], channel: str = channels.DEFAULT_CHANNEL) -> str:
+    """What an Idempotency-Key is bound to: the kind, the body as sent and, from the Call Center desk, its channel.
 
     An anonymous reporter is not stored, not even hashed: from a plain hash of the whole body, anyone holding the
     database could confirm a suspected reporter's name and phone (the rest of the body is stored).
     """
     if body.get("privacy") == "anonymous":
         body = {key: value for key, value in body.items() if key != "reporter"}
-    return body_fingerprint({"kind": kind, "body": body})
+    bound: dict[str, Any] = {"kind": kind, "body": body}
+    if channel != channels.DEFAULT_CHANNEL:  # the web's fingerprints stay what they were before channels existed
+        bound["channel"] = channel
+    return body_fingerprint(bound)
 
 
 def open_application_key(secret: bytes, application: ApplicationBase) -> str:
     """The `open_applications` id: one open application per programme, benefit and NIK, keyed so no NIK is read."""
     benefit = getattr(application, "benefit", None) or "-"
     return keyed_digest(secret, "open-application", application.program, benefit, application.applicant.nik)
+
+
+# --- the open-application marker and possible duplicates (NIK squatting) ------------------------------------------
+#
+# One open application per (programme, benefit, NIK) stays the rule, but the NIK alone does not prove who files: a
+# stranger who knows someone's NIK must not be able to block that person by filing first. So the marker also keeps
+# a keyed hash of the applicant's phone. A filing with the same NIK and the same phone is the same person: 409. One
+# with another phone is accepted as a possible duplicate, linked both ways (`possible_duplicate_of` on it,
+# `possible_duplicates` on the marker's holder) for the verifikator to judge side by side.
+
+
+def applicant_phone_key(secret: bytes, phone: str) -> str:
+    """Opaque id of an applicant's phone (E.164) in the marker: the number itself is never copied."""
+    return keyed_digest(secret, "applicant-phone", phone)
+
+
+def open_application_marker(code: str, phone_key: str, now: dt.datetime) -> dict[str, Any]:
+    """A new `open_applications` document: `code` holds the NIK for its programme; no duplicates yet."""
+    return {"tracking_code": code, "phone_key": phone_key, "created_at": now, "duplicates": {}}
+
+
+def is_same_applicant(marker: dict[str, Any], phone_key: str) -> bool:
+    """Whether a filing with this phone is by someone who already has an open filing under the marker's NIK."""
+    duplicates = marker.get("duplicates") or {}
+    return phone_key == marker.get("phone_key") or any(d.get("phone_key") == phone_key for d in duplicates.values())
+
+
+def with_possible_duplicate(marker: dict[str, Any], code: str, phone_key: str, now: dt.datetime) -> dict[str, Any]:
+    """The marker once `code` (same NIK, another phone) is accepted as a possible duplicate of its holder."""
+    duplicates = dict(marker.get("duplicates") or {})
+    duplicates[code] = {"phone_key": phone_key, "at": now}
+    return {**marker, "duplicates": duplicates}
+
+
+def after_closing(marker: dict[str, Any], code: str) -> dict[str, Any] | None:
+    """The marker once the filing `code` is closed, or None when no open filing is left (the NIK may apply again).
+
+    When the holder closes (a squatter's filing rejected, say), the earliest open duplicate holds the NIK instead."""
+    duplicates = dict(marker.get("duplicates") or {})
+    if marker.get("tracking_code") != code:
+        duplicates.pop(code, None)
+        return {**marker, "duplicates": duplicates}
+    if not duplicates:
+        return None
+    successor = min(duplicates, key=lambda c: (duplicates[c].get("at") is None, duplicates[c].get("at"), c))
+    held = duplicates.pop(successor)
+    return {
+        **marker,
+        "tracking_code": successor,
+        "phone_key": held.get("phone_key"),
+        "created_at": held.get("at"),
+        "duplicates": duplicates,
+    }
 
 
 def _common(code: str, kind: str, now: dt.datetime, pin_hash: str, pin_salt: str) -> dict[str, Any]:

@@ -23,7 +23,20 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    # Browsers only honour it over HTTPS (production, behind the load balancer); plain-HTTP `make run` is unaffected.
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Frame-Options": "DENY",  # for browsers older than CSP's frame-ancestors
+    # JSON is never a document to run or to frame.
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+
+PAGE_POLICY = (
+    # The receipt, status and error pages: the same policy as the static forms (infra/topology.json, checked by
+    # tests/unit/test_security_headers.py), one for the whole site: only its own stylesheet, icon and scripts (these
+    # pages have none), forms that post to it, no <base>, no framing.
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def json_response(
@@ -45,7 +58,7 @@ def html_response(html: str, status: int = 200, headers: dict[str, str] | None =
         status=status,
         headers={
             **SECURITY_HEADERS,
-            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+            "Content-Security-Policy": PAGE_POLICY,
             **(headers or {}),
         },
         content_type="text/html; charset=utf-8",

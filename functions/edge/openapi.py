@@ -7,13 +7,14 @@ GET /v1/openapi.json by list_programs.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any, Union
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from bahagia import lifecycle
+from bahagia import channels, lifecycle
 from bahagia.catalogue import catalogue
 from bahagia.models import ComplaintIn, StaffTransition, StaffUser, StaffUserIn
 
@@ -95,7 +96,9 @@ def _error_responses(*statuses: int) -> dict[str, Any]:
         400: "Isi permintaan tidak dapat dibaca",
         404: "Tidak ditemukan",
         405: "Metode tidak didukung",
-        409: "Konflik (duplikat, kunci idempotensi dipakai ulang)",
+        409: "Konflik: permohonan terbuka dengan NIK dan nomor HP yang sama untuk program ini, atau kunci idempotensi "
+        "dipakai ulang dengan isi lain. NIK yang sama dengan nomor HP lain diterima (201) dan ditandai sebagai "
+        "kemungkinan duplikat untuk verifikator.",
         413: "Isi melebihi 64 KiB",
         415: "Jenis isi tidak didukung",
         422: "Isian tidak valid",
@@ -373,6 +376,10 @@ def staff_schemas() -> dict[str, Any]:
     summary_props: dict[str, Any] = {
         "tracking_code": {"type": "string"},
         "kind": {"enum": list(lifecycle.KINDS)},
+        "channel": {
+            "enum": list(channels.CHANNELS),
+            "description": "Saluran masuk: web (warga sendiri) atau Call Center Bahagia (telepon, whatsapp, walk-in).",
+        },
         "program": {"type": ["string", "null"]},
         "benefit": {"type": ["string", "null"]},
         "category": {"type": ["string", "null"]},
@@ -390,6 +397,17 @@ def staff_schemas() -> dict[str, Any]:
             "description": "Batas waktu langkah berikutnya (akhir hari kerja, WIB); null bila selesai.",
         },
         "overdue": {"type": "boolean"},
+        "possible_duplicate_of": {
+            "type": ["string", "null"],
+            "description": "Permohonan ini memakai NIK yang sudah dipakai permohonan terbuka lain (kode ini) untuk "
+            "program yang sama, dengan nomor HP lain: mungkin duplikat, atau NIK dipakai orang lain. Periksa keduanya.",
+        },
+        "possible_duplicates": {
+            "type": ["array", "null"],
+            "items": {"type": "string"},
+            "description": "Permohonan lain dengan NIK dan program yang sama tetapi nomor HP lain (lihat "
+            "possible_duplicate_of pada masing-masing).",
+        },
     }
     return {
         **generated.get("$defs", {}),
@@ -404,8 +422,69 @@ def staff_schemas() -> dict[str, Any]:
             "properties": {
                 "items": {"type": "array", "items": {"$ref": REF.format(model="StaffSubmissionSummary")}},
                 "next_cursor": {"type": ["string", "null"]},
+                "counts": {
+                    "type": "object",
+                    "description": "Hanya di halaman pertama (tanpa cursor): total yang cocok dengan filter; dari "
+                    "filter yang sama tanpa overdue, yang lewat tenggat dan yang jatuh tempo hari ini (WIB). null "
+                    "bila from/to digabung dengan filter selain status dan opd.",
+                    "required": ["total", "overdue", "due_today"],
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "overdue": {"type": ["integer", "null"]},
+                        "due_today": {"type": ["integer", "null"]},
+                    },
+                },
             },
         },
+        "StaffMe": {
+            "type": "object",
+            "required": ["email", "role", "opd"],
+            "properties": {
+                "email": {"type": "string"},
+                "role": {"enum": list(lifecycle.workflow().roles)},
+                "opd": {"type": ["string", "null"]},
+            },
+        },
+        "StaffChanges": {
+            "type": "object",
+            "required": ["entries"],
+            "properties": {
+                "entries": {
+                    "type": "array",
+                    "description": "Perubahan direktori petugas, terbaru dulu (paling banyak 100).",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "at": _TIME,
+                            "actor": {"type": "object", "description": "Admin yang mengubah: email, role, opd"},
+                            "email": {"type": ["string", "null"]},
+                            "role": {"type": "string"},
+                            "opd": {"type": ["string", "null"]},
+                            "active": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+        "DeskComplaint": _desk_complaint(),
+        "DeskComplaintReceipt": {
+            "type": "object",
+            "required": [
+                "tracking_code",
+                "pin",
+                "status",
+                "category",
+                "privacy",
+                "submitted_at",
+                "status_url",
+                "channel",
+            ],
+            "properties": {
+                **component_schemas()["ComplaintReceipt"]["properties"],
+                "channel": {"enum": list(channels.DESK_CHANNELS)},
+            },
+        },
+        "TodayFigures": _figures_of_today(),
         "StaffSubmission": {
             "type": "object",
             "description": "Seluruh data sesuai peran pemanggil. view=redacted: tanpa data pribadi dan isi laporan "
@@ -459,13 +538,43 @@ def staff_schemas() -> dict[str, Any]:
     }
 
 
+def _desk_complaint() -> dict[str, Any]:
+    """The Call Center desk's body: a complaint exactly as citizens send it, plus the channel."""
+    schema: dict[str, Any] = copy.deepcopy(component_schemas()["ComplaintIn"])
+    schema["title"] = "DeskComplaint"
+    schema["properties"]["channel"] = {
+        "enum": list(channels.DESK_CHANNELS),
+        "title": "Saluran",
+        "description": "Bagaimana warga menghubungi Call Center Bahagia.",
+    }
+    schema["required"] = [*schema.get("required", []), "channel"]
+    return schema
+
+
+def _figures_of_today() -> dict[str, Any]:
+    from reports.serving import openapi_schemas
+
+    schema: dict[str, Any] = copy.deepcopy(openapi_schemas()["NightlyReport"])
+    schema["title"] = "TodayFigures"
+    schema["properties"]["as_of"] = {**_TIME, "description": "Saat angka dihitung"}
+    return schema
+
+
 def staff_paths() -> dict[str, Any]:
     security: list[dict[str, list[str]]] = [{"staffBearer": []}]
     query = [
         {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in ("status", "kind", "program", "category", "kecamatan", "opd")
+        for name in ("status", "kind", "program", "category", "kecamatan", "kelurahan", "opd")
     ] + [
         {"name": "overdue", "in": "query", "required": False, "schema": {"enum": ["true", "false"]}},
+        {
+            "name": "sort",
+            "in": "query",
+            "required": False,
+            "description": "newest (bawaan): terbaru dulu; due: paling lewat tenggat dulu (hanya kasus yang menunggu "
+            "tindakan petugas).",
+            "schema": {"enum": ["newest", "due"]},
+        },
         {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
         {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
         {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
@@ -477,6 +586,14 @@ def staff_paths() -> dict[str, Any]:
         },
     ]
     return {
+        "/v1/staff/me": {
+            "get": {
+                "operationId": "staffMe",
+                "summary": "Petugas yang masuk: e-mail, peran, OPD (untuk konsol petugas)",
+                "security": security,
+                "responses": {**_ok("Petugas", "StaffMe"), **_staff_errors(401, 403, 405, 503)},
+            }
+        },
         "/v1/staff/submissions": {
             "get": {
                 "operationId": "staffListSubmissions",
@@ -541,6 +658,43 @@ def staff_paths() -> dict[str, Any]:
                     },
                     **_staff_errors(401, 403, 405, 503),
                 },
+            }
+        },
+        "/v1/staff/users/audit": {
+            "get": {
+                "operationId": "staffListUserChanges",
+                "summary": "Riwayat perubahan direktori petugas, terbaru dulu (admin)",
+                "security": security,
+                "responses": {**_ok("Riwayat", "StaffChanges"), **_staff_errors(401, 403, 405, 503)},
+            }
+        },
+        "/v1/staff/complaints": {
+            "post": {
+                "operationId": "staffFileComplaint",
+                "summary": "Call Center Bahagia: operator mencatat pengaduan atau aspirasi warga (jalur yang sama "
+                "dengan /v1/complaints: validasi, Idempotency-Key, SMS tanda terima), dengan saluran",
+                "security": security,
+                "parameters": [_idempotency_header()],
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": {"$ref": REF.format(model="DeskComplaint")}}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "Tercatat; kode pelacakan dan PIN untuk dibacakan kepada warga",
+                        "content": {JSON: {"schema": {"$ref": REF.format(model="DeskComplaintReceipt")}}},
+                    },
+                    **_staff_errors(400, 401, 403, 405, 409, 413, 415, 422, 503),
+                },
+            }
+        },
+        "/v1/staff/dashboard": {
+            "get": {
+                "operationId": "staffTodayFigures",
+                "summary": "Angka hari ini (WIB) sejauh ini, dihitung seperti laporan harian, tidak disimpan "
+                "(pimpinan, admin)",
+                "security": security,
+                "responses": {**_ok("Angka hari ini", "TodayFigures"), **_staff_errors(401, 403, 405, 503)},
             }
         },
         "/v1/staff/users/{email}": {

@@ -10,7 +10,7 @@ import functions_framework
 import bootstrap
 from bahagia import channels, codes, errors
 from edge.http import endpoint, html_response, json_response, prefers_html, read_body
-from intake import pages
+from intake import devices, pages
 
 if TYPE_CHECKING:
     from intake.service import Accepted, IntakeContext
@@ -63,35 +63,49 @@ def accept(
     body: dict[str, Any],
     idempotency_header: str | None,
     channel: str = channels.DEFAULT_CHANNEL,
+    client: str | None = None,
 ) -> Accepted:
     """Parse at the edge, then the service: a replayed key is answered before the body is judged. The one intake
-    path: the forms and the JSON API (`web`) and the Open311 facade (`open311`) all come through here."""
+    path: the forms and the JSON API (`web`), the Open311 facade (`open311`) and the Call Center desk
+    (staff.handlers, with the caller's channel) all come through here. `client`: the address that posted it, for the
+    SMS budget per address (kept only as a daily keyed hash); none for the desk and Open311, which file for others."""
     from bahagia.validation import parse_submission
     from intake import service
     from intake.parsing import idempotency_key
 
-    key = idempotency_key(kind, body, idempotency_header)
+    key = idempotency_key(kind, body, idempotency_header, channel)
     replayed = service.replay(ctx, key) if key is not None else None
     if replayed is not None:
         return replayed
-    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, channel)
+    return service.submit(ctx, parse_submission(kind, body, ctx.catalogue, service.today(ctx)), key, channel, client)
 
 
 def _submit(request: flask.Request, kind: str) -> flask.Response:
     body, from_form = read_body(request)
     browser_form = from_form and prefers_html(request)
     try:
-        accepted = accept(bootstrap.intake_context(), kind, body, request.headers.get("Idempotency-Key"))
+        accepted = accept(
+            bootstrap.intake_context(),
+            kind,
+            body,
+            request.headers.get("Idempotency-Key"),
+            client=_client_address(request),
+        )
     except errors.BahagiaError as error:
         if browser_form and error.status in (409, 422):
             return html_response(pages.form_errors(error, kind, body), error.status)
         raise
+    code = accepted.response["tracking_code"]
     if browser_form:
-        code = accepted.response["tracking_code"]
         response = flask.Response(status=303, headers={"Location": f"/v1/receipt/{code}", **accepted.headers})
-        pages.set_receipt_cookie(response, code, accepted.pin)
-        return response
-    return json_response(accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers})
+        pages.set_receipt_cookie(response, code, accepted.pin, accepted.response["submitted_at"])
+    else:
+        response = json_response(
+            accepted.body(), 201, {"Location": accepted.response["status_url"], **accepted.headers}
+        )
+    # The device that filed the code is its owner's: its status look-ups get their own guessing budget.
+    devices.remember(response, devices.read(request), code)
+    return response
 
 
 @functions_framework.http
@@ -118,15 +132,18 @@ def track_submission(request: flask.Request) -> flask.Response:
     if path.startswith("/v1/receipt/") and request.method == "GET":
         return _receipt(request, path.removeprefix("/v1/receipt/"))
     raw_code, pin = _code_and_pin(request, path)
+    device = devices.read(request)
     try:
-        status: dict[str, Any] = service.track(bootstrap.intake_context(), raw_code, pin, _client_address(request))
+        status: dict[str, Any] = service.track(
+            bootstrap.intake_context(), raw_code, pin, _client_address(request), device
+        )
     except errors.BahagiaError as error:
         if prefers_html(request) and error.status in (404, 429):
             return html_response(pages.track_error(error), error.status, error.headers)
         raise
-    if prefers_html(request):
-        return html_response(pages.status_page(status))
-    return json_response(status)
+    response = html_response(pages.status_page(status)) if prefers_html(request) else json_response(status)
+    devices.remember(response, device, status["tracking_code"])  # it has shown the right PIN
+    return response
 
 
 def _receipt(request: flask.Request, raw_code: str) -> flask.Response:

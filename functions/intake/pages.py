@@ -10,7 +10,7 @@ import jinja2
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import bootstrap
-from bahagia import codes
+from bahagia import calendar, codes
 from bahagia.errors import BahagiaError
 
 RECEIPT_COOKIE = "bahagia_receipt"
@@ -19,7 +19,7 @@ RECEIPT_MAX_AGE = 15 * 60
 
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         # intake's own pages, on the one base.html that the static forms (tools/build_web.py) share.
         loader=jinja2.ChoiceLoader(
             [jinja2.PackageLoader("intake", "templates"), jinja2.PackageLoader("edge", "templates")]
@@ -28,21 +28,27 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Every date a citizen reads: the WIB calendar date, in Indonesian ("27 Maret 2026").
+    env.filters["tanggal"] = calendar.indonesian_date
+    return env
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(bootstrap.settings().secret_bytes, salt="receipt")
+    return URLSafeTimedSerializer(bootstrap.settings().keys.cookie, salt="receipt")
 
 
-def set_receipt_cookie(response: flask.Response, code: str, pin: str) -> None:
+def _secure() -> bool:
+    return bootstrap.settings().public_base_url.startswith("https://")
+
+
+def set_receipt_cookie(response: flask.Response, code: str, pin: str, submitted_at: str) -> None:
     """The PIN travels to the receipt page in a short-lived signed cookie, never in a URL (URLs end up in logs)."""
-    secure = bootstrap.settings().public_base_url.startswith("https://")
     response.set_cookie(
         RECEIPT_COOKIE,
-        _serializer().dumps({"c": code, "p": pin}),
+        _serializer().dumps({"c": code, "p": pin, "t": submitted_at}),
         max_age=RECEIPT_MAX_AGE,
         path=f"/v1/receipt/{code}",
-        secure=secure,
+        secure=_secure(),
         httponly=True,
         samesite="Lax",
     )
@@ -51,23 +57,35 @@ def set_receipt_cookie(response: flask.Response, code: str, pin: str) -> None:
 def receipt(request: flask.Request, code: str) -> flask.Response:
     from edge.http import html_response
 
-    pin = None
+    pin = received_at = None
     token = request.cookies.get(RECEIPT_COOKIE)
     if token:
         try:
             data = _serializer().loads(token, max_age=RECEIPT_MAX_AGE)
             if data.get("c") == code:
-                pin = data.get("p")
+                pin, received_at = data.get("p"), data.get("t")
         except BadSignature:
             pin = None
     html = (
         _env()
         .get_template("receipt.html")
         .render(
-            code=codes.format_tracking_code(code), raw_code=code, pin=pin, base_url=bootstrap.settings().public_base_url
+            code=codes.format_tracking_code(code),
+            raw_code=code,
+            pin=pin,
+            received_at=received_at,
+            base_url=bootstrap.settings().public_base_url,
         )
     )
-    return html_response(html)
+    response = html_response(html)
+    if token:
+        # Shown once: the answer that shows the PIN removes the cookie that carried it, so a reload, the back button
+        # or the next person at a shared computer sees the code without the PIN (Cache-Control: no-store keeps the
+        # page itself out of the history cache).
+        response.delete_cookie(
+            RECEIPT_COOKIE, path=f"/v1/receipt/{code}", secure=_secure(), httponly=True, samesite="Lax"
+        )
+    return response
 
 
 def status_page(status: dict[str, Any]) -> str:

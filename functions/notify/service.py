@@ -7,13 +7,20 @@ backoff), PoisonEvent -> 422 (counted as a failed delivery, dead-lettered after 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bahagia import calendar, sms
 from bahagia import notifications as n
+from logs import get_logger
 from notify.events import PoisonEvent, SubmissionEvent
 from ports import NotificationStore, PermanentSmsError, SmsProvider, SubmissionLookup, TransientSmsError
+
+log = get_logger("bahagia.notify")
+
+_BUDGET_TTL = dt.timedelta(days=2)
 
 
 class RetryLater(Exception):
@@ -48,7 +55,34 @@ class Notifier:
     status_url: str
     secret: bytes
     daily_cap: int
+    client_daily_budget: int = 30
+    daily_budget: int = 5000
     lease_seconds: float = 60.0
+
+
+def _over_budget(
+    notifier: Notifier, doc: Mapping[str, Any], event: SubmissionEvent, now: dt.datetime
+) -> n.FailureReason | None:
+    """The budget this receipt would overdraw, or None. Counted first, then compared (ports.NotificationStore)."""
+    date = calendar.business_date(now)
+    budgets = n.receipt_budgets(
+        doc.get("client_key"), event.event_id, date, notifier.client_daily_budget, notifier.daily_budget
+    )
+    expires = now + _BUDGET_TTL
+    counts = notifier.store.spend_budgets({b.counter_id: expires for b in budgets})
+    over = [b for b in budgets if counts[b.counter_id] > b.limit]
+    if not over:
+        return None
+    # Refused: the budgets it did not overdraw get their count back, so they count only what was sent.
+    notifier.store.refund_budgets([b.counter_id for b in budgets if b not in over])
+    budget = over[0]
+    if counts[budget.counter_id] == budget.limit + 1:
+        # Once per budget and day, with the figure: what an operator's alert matches.
+        limit = notifier.client_daily_budget if budget.name == "client" else notifier.daily_budget
+        log.warning(
+            "daily SMS budget reached", extra={"fields": {"budget": budget.name, "limit": limit, "business_date": date}}
+        )
+    return budget.reason
 
 
 def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime) -> Result:
@@ -114,6 +148,12 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
         return Result(Outcome.BLOCKED, rendered.template, reason=decision.reason, attempts=0)
 
     assert number is not None  # a claim is only granted for a sendable number
+    if decision.create is not None and event.type == sms.RECEIVED:
+        # A receipt claimed for the first time spends the daily budgets (a retry after a transient failure does not).
+        refused = _over_budget(notifier, doc, event, now)
+        if refused is not None:
+            notifier.store.finish(n.refused_update(notification_id, refused, now))
+            return Result(Outcome.BLOCKED, rendered.template, reason=refused.value, attempts=0)
     try:
         message_id = notifier.provider.send(number, rendered.text)
     except TransientSmsError as error:

@@ -17,11 +17,12 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from pydantic import BaseModel, ConfigDict
 
-from bahagia import calendar, lifecycle
-from bahagia.report_counters import field
+from bahagia import calendar, channels, lifecycle
+from bahagia.report_counters import REFUSED_BY_BUDGET, field
 from reports.figures import Aggregate, Filter, Tally, between, eq, one_of
 
 SCHEMA_VERSION = 1
@@ -43,6 +44,8 @@ class Names:
     kelurahan: Mapping[str, tuple[str, str]]
     """kelurahan code -> (kecamatan code, name)."""
     statuses: Mapping[str, str]
+    channels: Mapping[str, str] = dataclass_field(default_factory=lambda: dict(channels.CHANNELS))
+    """How submissions came in (bahagia.channels): the web forms or the Call Center desk."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
         "new.kind.application": _new(bd, eq("kind", "application")),
         "new.kind.complaint": _new(bd, eq("kind", "complaint")),
     }
+    for channel in names.channels:
+        q[f"new.channel.{channel}"] = _new(bd, eq("channel", channel))
     for program in names.programs:
         q[f"new.program.{program}"] = _new(bd, eq("program", program))
         for benefit in names.benefits.get(program, {}):
@@ -134,6 +139,10 @@ def plan(date: dt.date, names: Names) -> dict[str, Aggregate]:
     q["sms.sent"] = _sms(SMS_SENT, eq("business_date", bd))
     q["sms.delivered"] = _sms(("delivered",), eq("business_date", bd))
     q["sms.failed"] = _sms(SMS_FAILED, eq("business_date", bd))
+    for reason in REFUSED_BY_BUDGET:
+        q[f"sms.refused.{reason}"] = Aggregate(
+            "notifications", (eq("business_date", bd), eq("status", "failed"), eq("failure_reason", reason))
+        )
 
     mtd = (Filter("business_date", ">=", month.iso), Filter("business_date", "<=", bd))
     q["mtd.application"] = Aggregate("submissions", (*mtd, eq("kind", "application")))
@@ -196,6 +205,8 @@ def counter_tallies(date: dt.date, names: Names, counters: Mapping[str, Mapping[
         "sla.verified": c(bd, "sla", "verification"),
         "sla.completed": c(bd, "sla", "completion"),
     }
+    for channel in names.channels:
+        t[f"new.channel.{channel}"] = c(bd, "new", "channel", channel)
     for program in names.programs:
         t[f"new.program.{program}"] = c(bd, "new", "program", program)
         for benefit in names.benefits.get(program, {}):
@@ -215,6 +226,8 @@ def counter_tallies(date: dt.date, names: Names, counters: Mapping[str, Mapping[
     segments["sms.sent"] = c(bd, "sms", "segments", "sent") + c(bd, "sms", "segments", "delivered")
     t["sms.delivered"] = c(bd, "sms", "delivered")
     t["sms.failed"] = c(bd, "sms", "failed") + c(bd, "sms", "undelivered")
+    for reason in REFUSED_BY_BUDGET:
+        t[f"sms.refused.{reason}"] = c(bd, "sms", "refused", reason)
     month = [d for d in counter_dates(date) if d >= date.replace(day=1).isoformat()]
     t["mtd.application"] = sum(c(d, "new", "kind", "application") for d in month)
     t["mtd.complaint"] = sum(c(d, "new", "kind", "complaint") for d in month)
@@ -303,6 +316,12 @@ class ProgramCount(_Frozen):
     count: int
 
 
+class ChannelCount(_Frozen):
+    channel: str
+    label: str
+    count: int
+
+
 class CategoryCount(_Frozen):
     category: str
     label: str
@@ -332,6 +351,8 @@ class NewSubmissions(_Frozen):
     total: int
     applications: int
     complaints: int
+    by_channel: list[ChannelCount]
+    """By how they came in: the web forms, or the Call Center desk by phone, WhatsApp or at the counter."""
     by_program: list[ProgramCount]
     by_category: list[CategoryCount]
     by_kecamatan: list[KecamatanCount]
@@ -379,6 +400,10 @@ class Sms(_Frozen):
     delivered: int
     failed: int
     segments: int
+    refused_client_budget: int = 0
+    """Receipts refused because their client address had used its daily budget (SMS pumping; docs/SMS.md)."""
+    refused_daily_budget: int = 0
+    """Receipts refused because the city's daily budget was used up (included in `failed`)."""
 
 
 class MonthToDate(_Frozen):
@@ -472,6 +497,9 @@ def assemble(
         total=n("new"),
         applications=n("new.kind.application"),
         complaints=n("new.kind.complaint"),
+        by_channel=[
+            ChannelCount(channel=c, label=label, count=n(f"new.channel.{c}")) for c, label in names.channels.items()
+        ],
         by_program=by_program,
         by_category=[
             CategoryCount(category=c, label=label, count=n(f"new.category.{c}"))
@@ -513,7 +541,14 @@ def assemble(
             for d in series_days
         ],
     )
-    sms = Sms(sent=n("sms.sent"), delivered=n("sms.delivered"), failed=n("sms.failed"), segments=total("sms.sent"))
+    sms = Sms(
+        sent=n("sms.sent"),
+        delivered=n("sms.delivered"),
+        failed=n("sms.failed"),
+        segments=total("sms.sent"),
+        refused_client_budget=n("sms.refused.client_budget_reached"),
+        refused_daily_budget=n("sms.refused.daily_budget_reached"),
+    )
     mtd = MonthToDate(
         since=date.replace(day=1).isoformat(),
         submissions=n("mtd.application") + n("mtd.complaint"),

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from bahagia.calendar import long_date, short_date
 from reports import svg
 from reports.model import Report
-from reports.suppression import shown, shown_change, shown_percent, shown_value
+from reports.suppression import WITHHELD, protect, shown, shown_change, shown_share, shown_value
 
 FIGURE_LABELS = {
     "submissions": "Pengajuan baru (total)",
@@ -38,11 +38,20 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
     new, sla = report.new_submissions, report.sla
     yield ("laporan", "tanggal", report.date, "Tanggal laporan (WIB)", report.date)
     yield ("laporan", "penyamaran", "<5", "Angka di bawah 5 ditampilkan sebagai <5", "")
+    yield (
+        "laporan",
+        "penyamaran",
+        WITHHELD,
+        "Angka yang disamarkan agar angka <5 lain tidak dapat dihitung dari total (selalu 5 atau lebih)",
+        "",
+    )
     for key, text in report.sources.items():
         yield ("laporan", "sumber", key, text, "")
     yield ("pengajuan_baru", "total", "", "Semua pengajuan baru", shown(new.total))
     yield ("pengajuan_baru", "jenis", "application", "Permohonan program", shown(new.applications))
     yield ("pengajuan_baru", "jenis", "complaint", "Pengaduan dan aspirasi", shown(new.complaints))
+    for ch in new.by_channel:
+        yield ("pengajuan_baru", "saluran", ch.channel, ch.label, shown(ch.count))
     for p in new.by_program:
         code = f"{p.program}/{p.benefit}" if p.benefit else p.program
         yield ("pengajuan_baru", "program", code, p.label, shown(p.count))
@@ -62,7 +71,7 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
     yield ("sla", "tepat_waktu", "", "Tahapan selesai tepat waktu", shown(sla.met))
     yield ("sla", "terlambat", "", "Tahapan selesai terlambat", shown(sla.late))
     yield ("sla", "lewat_tenggat", "", "Kasus terbuka yang lewat tenggat", shown(sla.overdue))
-    yield ("sla", "kepatuhan", "", "Persentase tepat waktu", shown_percent(sla.met, sla.met + sla.late))
+    yield ("sla", "kepatuhan", "", "Persentase tepat waktu", shown_share(sla.met, sla.late))
     for key, label, d in (
         ("verifikasi", "sampai diverifikasi", sla.to_verification),
         ("penyelesaian", "sampai selesai", sla.to_completion),
@@ -90,13 +99,21 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
             "kepatuhan",
             point.date,
             "Persentase tepat waktu",
-            shown_percent(point.met, point.met + point.late),
+            shown_share(point.met, point.late),
         )
     sms = report.sms
     yield ("sms", "terkirim", "", "SMS terkirim", shown(sms.sent))
     yield ("sms", "diterima_ponsel", "", "SMS sampai di ponsel (laporan operator)", shown(sms.delivered))
     yield ("sms", "gagal", "", "SMS gagal", shown(sms.failed))
     yield ("sms", "segmen", "", "Segmen SMS terkirim", shown(sms.segments))
+    yield (
+        "sms",
+        "ditolak_batas_alamat",
+        "",
+        "Tanda terima ditolak: batas harian per alamat",
+        shown(sms.refused_client_budget),
+    )
+    yield ("sms", "ditolak_batas_kota", "", "Tanda terima ditolak: batas harian kota", shown(sms.refused_daily_budget))
     mtd = report.month_to_date
     for key, label, value in (
         ("pengajuan", "Pengajuan baru", mtd.submissions),
@@ -133,6 +150,7 @@ def _csv_rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
 
 
 def render_csv(report: Report) -> bytes:
+    report = protect(report)  # complementary suppression: nothing hidden can be worked out from what is shown
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -158,6 +176,7 @@ def _environment() -> Environment:
 
 
 def render_html(report: Report) -> bytes:
+    report = protect(report)  # the same figures as the CSV, the same withheld ones
     new, sla = report.new_submissions, report.sla
     charts = {
         "programs": svg.bar_chart(
@@ -193,7 +212,7 @@ def render_html(report: Report) -> bytes:
     page = template.render(
         report=report,
         charts={name: Markup(markup) for name, markup in charts.items()},  # noqa: S704 - built by svg.py, which escapes
-        percent=shown_percent,
+        share=shown_share,
         value=shown_value,
         change=shown_change,
         figure_labels=FIGURE_LABELS,

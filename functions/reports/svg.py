@@ -57,7 +57,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar]) -> str:
         if is_suppressed(bar.count):
             parts.append(
                 f'<rect class="bar suppressed" x="0" y="{y + 18}" width="{STUB}" height="14" fill="url(#{hatch})">'
-                f"<title>{_a(bar.label)}: &lt;5</title></rect>"
+                f"<title>{_a(bar.label)}: {_a(shown(bar.count))}</title></rect>"
             )
             length = STUB
         else:
@@ -79,8 +79,8 @@ class ShareDay:
 
 
 def compliance_chart(chart_id: str, title: str, days: Sequence[ShareDay]) -> str:
-    """Vertical bars: share of SLA steps closed on time per day; a day with fewer than 5 closed steps is a grey
-    marker, not a bar (its percentage would reveal counts)."""
+    """Vertical bars: share of SLA steps closed on time per day; a day whose on-time or late count is hidden is a
+    grey marker, not a bar (its percentage would reveal the hidden count)."""
     width, height, left, bottom, top = 400, 190, 34, 28, 8
     plot_w, plot_h = width - left - 10, height - top - bottom
     slot = plot_w / max(len(days), 1)
@@ -100,15 +100,16 @@ def compliance_chart(chart_id: str, title: str, days: Sequence[ShareDay]) -> str
     for index, day in enumerate(days):
         x = left + index * slot + slot * 0.15
         bar_w = slot * 0.7
-        closed = day.met + day.late
-        if is_suppressed(closed):
+        if is_suppressed(day.met) or is_suppressed(day.late):
+            # A share beside a hidden count gives the count away: only days with both counts shown get a bar.
             parts.append(
                 f'<rect class="bar suppressed" x="{x:.1f}" y="{top + plot_h - STUB:.1f}" width="{bar_w:.1f}" '
                 f'height="{STUB}" fill="url(#{hatch})">'
-                f"<title>{_a(day.label)}: kurang dari 5 tahapan selesai</title></rect>"
+                f"<title>{_a(day.label)}: tepat waktu {_a(shown(day.met))}, "
+                f"terlambat {_a(shown(day.late))}</title></rect>"
             )
         else:
-            share = day.met / closed
+            share = day.met / (day.met + day.late)
             bar_h = plot_h * share
             colour = "#2e7d32" if share >= 0.8 else "#c62828"
             parts.append(
@@ -192,14 +193,17 @@ def kelurahan_map(chart_id: str, title: str, counts: Mapping[str, int]) -> str:
     width = 400
     paths, height = _projected_paths(width)
     legend_h = 28
+    hatch = f"hatch-{chart_id}"
     parts = [
         f'<svg class="chart map" id="{_a(chart_id)}" role="img" viewBox="0 0 {width} {height + legend_h}" '
         f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="{_a(chart_id)}-title">',
         f'<title id="{_a(chart_id)}-title">{_a(title)}</title>',
+        HATCH.format(id=hatch),
     ]
     for code, name, data in paths:
         count = counts.get(code, 0)
-        colour = BINS[bin_of(count)][3]
+        # A withheld count (5 or more, hidden to protect another) gets the hatch, not the colour of a range.
+        colour = f"url(#{hatch})" if count < 0 else BINS[bin_of(count)][3]
         parts.append(
             f'<path class="kelurahan" data-kelurahan="{_a(code)}" d="{data}" fill="{colour}" stroke="#ffffff" '
             f'stroke-width="0.8"><title>{_a(name)}: {_a(shown(count))}</title></path>'

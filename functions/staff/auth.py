@@ -4,16 +4,15 @@ Production (`staff_auth=google`): a Google-signed ID token for the configured au
 role and OPD come from Firestore `staff/{sha256(email)}` (written by an admin through PUT /v1/staff/users/{email}), so
 revoking someone takes effect on their next request. A valid Google account that is not an active staff member is 403.
 
-Local and tests (`staff_auth=local`): HS256 tokens printed by `make staff-token`, signed with a key derived from
-settings.secret_key (never a key in the repository), carrying role and OPD as claims. Settings refuse this mode in
-production.
+Local and tests (`staff_auth=local`): HS256 tokens printed by `make staff-token`, signed with settings.keys.staff_token
+(derived from the development secret; never a key in the repository), carrying role and OPD as claims. Settings
+refuse this mode in production, and an unset environment is production.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +25,8 @@ from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from ports import StaffDirectory
 
-ROLES = ("verifikator", "opd", "integritas", "pimpinan", "admin")
+ROLES = ("verifikator", "opd", "integritas", "pimpinan", "admin", "operator")
+"""The roles of lifecycles.json; `operator` (Call Center Bahagia) files complaints for callers and reads no case."""
 LOCAL_ISSUER = "bahagia-local"
 _LEEWAY_SECONDS = 30
 
@@ -75,11 +75,6 @@ def check_role(role: object, opd: object, opd_ids: set[str]) -> tuple[str, str |
 
 
 # --- local tokens --------------------------------------------------------------------------------------------------
-
-
-def local_signing_key(secret: bytes) -> bytes:
-    # Derived rather than the secret itself: the same secret also peppers PIN hashes and keys marker ids.
-    return hmac.new(secret, b"bahagia staff token v1", hashlib.sha256).digest()
 
 
 def issue_local_token(

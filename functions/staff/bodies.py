@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bahagia import channels
 from bahagia.errors import FieldError, validation_failed
 from bahagia.models import NOTE_MAX_LENGTH, StaffTransition, StaffUserIn
 from ports import StaffMember
@@ -71,3 +72,14 @@ def parse_staff_user(email: str, body: Mapping[str, Any], opd_ids: set[str]) -> 
     if details or assignment is None or not isinstance(parsed, StaffUserIn):
         raise validation_failed(details)
     return StaffMember(email=email, role=assignment[0], opd=assignment[1], active=parsed.active)
+
+
+def parse_desk_channel(body: dict[str, Any]) -> str:
+    """POST /v1/staff/complaints: the `channel` the caller reached the desk by, taken out of the body (the rest is a
+    complaint as citizens send it); 422 when it is missing or not one of bahagia.channels.DESK_CHANNELS."""
+    value = body.pop("channel", None)
+    if value not in channels.DESK_CHANNELS:
+        choices = ", ".join(channels.DESK_CHANNELS)
+        raise validation_failed([FieldError("channel", "invalid_choice", f"Pilih saluran: {choices}.")])
+    assert isinstance(value, str)
+    return value

@@ -43,6 +43,8 @@ def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
 
     ctx = bootstrap.staff_context()
     path = request.path.rstrip("/")
+    if path == "/v1/staff/me":
+        return ["GET"], service.whoami
     if path == "/v1/staff/submissions":
         args = {key: request.args.get(key, "") for key in request.args}
         return ["GET"], lambda actor: service.list_submissions(
@@ -57,11 +59,17 @@ def _route(request: flask.Request) -> tuple[list[str], Callable[[Actor], Any]]:
         return ["GET"], lambda actor: service.read_submission(ctx, actor, _code(code))
     if path == "/v1/staff/users":
         return ["GET"], lambda actor: service.list_staff(ctx, actor)
+    if path == "/v1/staff/users/audit":
+        return ["GET"], lambda actor: service.staff_changes(ctx, actor)
     if match := _USER.match(path):
         email = match["email"]
         return ["PUT"], lambda actor: _put_staff(ctx, actor, email, request)
     if path.startswith("/v1/staff/reports/"):
         return ["GET"], lambda actor: _report(actor, path)
+    if path == "/v1/staff/dashboard":
+        return ["GET"], _dashboard
+    if path == "/v1/staff/complaints":
+        return ["POST"], lambda actor: _file_complaint(actor, request)
     raise _not_found()
 
 
@@ -88,6 +96,28 @@ def _put_staff(ctx: StaffContext, actor: Actor, email: str, request: flask.Reque
     return service.put_staff(ctx, actor, parse_staff_user(email, body, ctx.opd_ids))
 
 
+def _file_complaint(actor: Actor, request: flask.Request) -> flask.Response:
+    """POST /v1/staff/complaints: the Call Center desk files a caller's complaint or aspiration through the citizens'
+    own intake path (validation, Idempotency-Key, outbox, receipt SMS, report counters), with its `channel`."""
+    from intake.handlers import accept
+    from staff import service
+    from staff.bodies import parse_desk_channel
+
+    body, _ = read_body(request)
+    service.require_operator(actor)
+    channel = parse_desk_channel(body)
+    accepted = accept(bootstrap.intake_context(), "complaint", body, request.headers.get("Idempotency-Key"), channel)
+    answer = {**accepted.body(), "channel": channel}
+    return json_response(answer, 201, {"Location": accepted.response["status_url"], **accepted.headers})
+
+
+def _dashboard(actor: Actor) -> dict[str, Any]:
+    """GET /v1/staff/dashboard: today's figures so far (WIB), computed like the nightly report, nothing stored."""
+    from reports.serving import today_figures
+
+    return today_figures(bootstrap.report_context(), actor.role, bootstrap.staff_context().clock())
+
+
 def _report(actor: Actor, path: str) -> flask.Response:
     """The nightly report files (reports.serving): JSON for staff, suppressed CSV and HTML from the bucket."""
     from edge.http import SECURITY_HEADERS
@@ -102,7 +132,8 @@ def _report(actor: Actor, path: str) -> flask.Response:
 @functions_framework.http
 @endpoint(["GET", "POST", "PUT"], _project, warm=lambda: bootstrap.staff_context())
 def staff_api(request: flask.Request) -> flask.Response:
-    """/v1/staff/*: bearer-authenticated list, read, transition and audit of submissions; staff management."""
+    """/v1/staff/*: bearer-authenticated list, read, transition and audit of submissions; staff management; the
+    Call Center desk; reports and today's figures."""
     from staff import service
 
     actor = service.authenticate(bootstrap.staff_context(), request.headers.get("Authorization"))

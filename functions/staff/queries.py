@@ -1,8 +1,9 @@
 """GET /v1/staff/submissions query strings, parsed at the edge into a ListQuery (422 per bad parameter).
 
-Order: newest first (`submitted_at` desc); with `overdue=true`, most overdue first (`due_at` asc), the order a
-supervisor works through them in. `from`/`to` are WIB business dates, both inclusive. The cursor is opaque to
-clients (base64url JSON of the last item's order value and id) and only valid for the same order.
+Order: newest first (`submitted_at` desc, `sort=newest`, the default); with `sort=due` or `overdue=true`, most overdue
+first (`due_at` asc, the order a supervisor works through them in), which lists only cases waiting for a person (a
+status with a service level). `from`/`to` are WIB business dates, both inclusive. The cursor is opaque to clients
+(base64url JSON of the last item's order value and id) and only valid for the same order.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from bahagia.catalogue import CATEGORY_IDS, PROGRAM_IDS
 from bahagia.errors import FieldError, validation_failed
 
 DEFAULT_LIMIT = 20
-EQUALITY_PARAMS = ("status", "kind", "program", "category", "kecamatan", "opd")
-KNOWN_PARAMS = {*EQUALITY_PARAMS, "overdue", "from", "to", "cursor", "limit"}
+EQUALITY_PARAMS = ("status", "kind", "program", "category", "kecamatan", "kelurahan", "opd")
+KNOWN_PARAMS = {*EQUALITY_PARAMS, "overdue", "sort", "from", "to", "cursor", "limit"}
+SORTS = ("newest", "due")
 
 ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
     # name -> (field, descending) pairs, then the document id in the same direction as the last one.
@@ -54,13 +56,22 @@ class ListQuery:
     submitted_before: dt.datetime | None = None
     cursor: Cursor | None = None
     limit: int = DEFAULT_LIMIT
+    sort: str = "newest"
+
+    @property
+    def by_due_date(self) -> bool:
+        """Most overdue first: asked for, or implied by the overdue filter."""
+        return self.overdue or self.sort == "due"
+
+    @property
+    def has_dates(self) -> bool:
+        return self.submitted_from is not None or self.submitted_before is not None
 
     @property
     def order(self) -> str:
-        if not self.overdue:
+        if not self.by_due_date:
             return "submitted"
-        has_dates = self.submitted_from is not None or self.submitted_before is not None
-        return "due,submitted" if has_dates else "due"
+        return "due,submitted" if self.has_dates else "due"
 
 
 def _all_statuses() -> set[str]:
@@ -74,6 +85,7 @@ def _allowed_values(opd_ids: set[str]) -> dict[str, set[str] | None]:
         "program": set(PROGRAM_IDS),
         "category": set(CATEGORY_IDS),
         "kecamatan": None,  # a code of the catalogue; an unknown one simply matches nothing
+        "kelurahan": None,
         "opd": opd_ids,
     }
 
@@ -115,6 +127,10 @@ def parse_list_query(args: Mapping[str, str], opd_ids: set[str], max_limit: int)
     elif raw_overdue not in ("", "false", "0", "tidak"):
         details.append(FieldError("overdue", "invalid_boolean", "Gunakan overdue=true atau overdue=false."))
 
+    sort = (args.get("sort") or "").strip() or "newest"
+    if sort not in SORTS:
+        details.append(FieldError("sort", "invalid_choice", "Gunakan sort=newest atau sort=due."))
+
     dates: dict[str, dt.date] = {}
     for name in ("from", "to"):
         value = (args.get(name) or "").strip()
@@ -134,13 +150,15 @@ def parse_list_query(args: Mapping[str, str], opd_ids: set[str], max_limit: int)
         else:
             details.append(FieldError("limit", "out_of_range", f"limit harus 1 sampai {max_limit}."))
 
-    if overdue and dates and set(equals) - {"opd", "status"}:
+    if (overdue or sort == "due") and dates and set(equals) - {"opd", "status"}:
         # Each such combination would need its own composite index (infra/firestore.indexes.json).
+        name = "overdue" if overdue else "sort"
         details.append(
             FieldError(
-                "overdue",
+                name,
                 "unsupported_combination",
-                "overdue bersama from/to hanya dapat digabung dengan filter status dan opd.",
+                f"{'overdue' if overdue else 'sort=due'} bersama from/to hanya dapat digabung dengan filter status "
+                "dan opd.",
             )
         )
     if details:
@@ -151,6 +169,7 @@ def parse_list_query(args: Mapping[str, str], opd_ids: set[str], max_limit: int)
         submitted_from=calendar.start_of(dates["from"]) if "from" in dates else None,
         submitted_before=calendar.start_of(dates["to"] + dt.timedelta(days=1)) if "to" in dates else None,
         limit=limit,
+        sort=sort,
     )
     raw_cursor = (args.get("cursor") or "").strip()
     if raw_cursor:

@@ -1,7 +1,8 @@
-"""The staff use cases: list, read, transition, audit trail, the auto-close, staff management.
+"""The staff use cases: who am I, list with counts, read, transition, audit trail, the auto-close, staff management.
 
 Every function is handed an authenticated Actor; what the actor may see is staff.views, what it may do is
-bahagia.lifecycle. Reads of a pungli/confidential record and every transition leave an audit entry.
+bahagia.lifecycle. Every read of a full record (personal data), every read of a pungli/confidential record and every
+transition leave an audit entry.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import outbox
-from bahagia import lifecycle, report_counters
+from bahagia import calendar, lifecycle, report_counters
 from bahagia.errors import BahagiaError
 from bahagia.lifecycle import Actor
 from bahagia.models import StaffTransition
@@ -43,6 +44,11 @@ class StaffContext:
 
 def authenticate(ctx: StaffContext, authorization: str | None) -> Actor:
     return ctx.verifier.verify(auth.bearer_token(authorization))
+
+
+def whoami(actor: Actor) -> dict[str, Any]:
+    """GET /v1/staff/me: what the console needs to know of the person signed in (Google tokens carry no role)."""
+    return actor.as_dict()
 
 
 def require_case_reader(actor: Actor) -> None:
@@ -85,7 +91,8 @@ def store_query(actor: Actor, query: ListQuery, now: dt.datetime) -> StoreQuery 
             return None
         equals["opd"] = actor.opd or ""
     statuses_in = None
-    if query.overdue:
+    if query.by_due_date:
+        # Only statuses a person must act on have a deadline to sort or filter by.
         overdue = _overdue_statuses()
         if "status" in equals:
             if equals["status"] not in overdue:
@@ -105,12 +112,32 @@ def store_query(actor: Actor, query: ListQuery, now: dt.datetime) -> StoreQuery 
     )
 
 
+def _deadline_counts(ctx: StaffContext, actor: Actor, query: ListQuery, now: dt.datetime) -> dict[str, int | None]:
+    """Of the cases the filters (without `overdue`) select: how many are past their deadline, and how many fall due
+    later today (WIB). None where the filters combine with a deadline range only through an index we do not keep."""
+    if query.has_dates and set(query.equals) - {"opd", "status"}:
+        return {"overdue": None, "due_today": None}
+    base = store_query(actor, dataclasses.replace(query, overdue=True, sort="due", cursor=None), now)
+    if base is None:
+        return {"overdue": 0, "due_today": 0}
+    end_of_today = calendar.start_of(calendar.business_day(now) + dt.timedelta(days=1))
+    return {
+        "overdue": ctx.store.count_submissions(base),
+        "due_today": ctx.store.count_submissions(dataclasses.replace(base, due_from=now, due_before=end_of_today)),
+    }
+
+
 def list_submissions(ctx: StaffContext, actor: Actor, query: ListQuery) -> dict[str, Any]:
+    """A page of the queue; the first page (no cursor) also carries its counts, three count aggregations."""
     require_case_reader(actor)
     now = ctx.clock()
     scoped = store_query(actor, query, now)
+    counts: dict[str, int | None] | None = None
+    if query.cursor is None:
+        counts = {"total": 0 if scoped is None else ctx.store.count_submissions(scoped)}
+        counts.update(_deadline_counts(ctx, actor, query, now))
     if scoped is None:
-        return {"items": [], "next_cursor": None}
+        return {"items": [], "next_cursor": None, **({"counts": counts} if counts else {})}
     docs = ctx.store.query_submissions(scoped)
     page, more = docs[: query.limit], len(docs) > query.limit
     next_cursor = None
@@ -118,18 +145,25 @@ def list_submissions(ctx: StaffContext, actor: Actor, query: ListQuery) -> dict[
         last = page[-1]
         values = tuple(last[name] for name, _ in ORDERS[query.order])
         next_cursor = Cursor(order=query.order, values=values, tracking_code=last["tracking_code"]).encode()
-    return {"items": [views.summary(doc, now) for doc in page], "next_cursor": next_cursor}
+    answer: dict[str, Any] = {"items": [views.summary(doc, now) for doc in page], "next_cursor": next_cursor}
+    if counts is not None:
+        answer["counts"] = counts
+    return answer
 
 
 # --- read one ------------------------------------------------------------------------------------------------------
 
 
 def read_submission(ctx: StaffContext, actor: Actor, code: str) -> dict[str, Any]:
+    """One record as the actor may see it. Every read of the full record (the applicant's or reporter's data, the
+    complaint's text) is audited, and every read of a pungli/confidential one, redacted or not: who, when, which
+    code and which view, never what was read."""
     doc = _visible(ctx, actor, code)
     now = ctx.clock()
-    if lifecycle.is_restricted(doc):
+    full = views.sees_content(actor, doc)
+    if full or lifecycle.is_restricted(doc):
         # Written before the answer leaves: a read that cannot be audited does not happen.
-        ctx.store.append_audit(_read_audit(actor, doc, now, "submission", views.sees_content(actor, doc)))
+        ctx.store.append_audit(_read_audit(actor, doc, now, "submission", full))
     return views.record(actor, doc, ctx.store.notifications(code), now)
 
 
@@ -226,6 +260,43 @@ def _member_view(member: StaffMember) -> dict[str, Any]:
 def list_staff(ctx: StaffContext, actor: Actor) -> dict[str, Any]:
     require_admin(actor)
     return {"users": [_member_view(m) for m in sorted(ctx.directory.list(), key=lambda m: m.email)]}
+
+
+STAFF_CHANGES_SHOWN = 100
+
+
+def staff_changes(ctx: StaffContext, actor: Actor) -> dict[str, Any]:
+    """GET /v1/staff/users/audit: the latest changes to the directory, newest first, each naming who was changed.
+
+    The audit entries name the member by `staff_id` (a hash, so exports do not spell out addresses); the admin, who
+    sees the directory anyway, gets the address back from it.
+    """
+    require_admin(actor)
+    emails = {auth.staff_id(m.email): m.email for m in ctx.directory.list()}
+    entries = []
+    for entry in ctx.store.staff_updates(STAFF_CHANGES_SHOWN):
+        entries.append(
+            views.jsonable(
+                {
+                    "at": entry.get("at"),
+                    "actor": entry.get("actor"),
+                    "email": emails.get(str(entry.get("staff_id"))),
+                    "role": entry.get("role"),
+                    "opd": entry.get("opd"),
+                    "active": entry.get("active"),
+                }
+            )
+        )
+    return {"entries": entries}
+
+
+# --- the Call Center Bahagia desk ------------------------------------------------------------------------------------
+
+
+def require_operator(actor: Actor) -> None:
+    """403 unless the actor is a Call Center operator. Before the body is judged: 403 before 422."""
+    if actor.role != "operator":
+        raise BahagiaError("forbidden", "Hanya operator Call Center yang dapat mencatat laporan warga.", 403)
 
 
 def put_staff(ctx: StaffContext, actor: Actor, member: StaffMember) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bahagia import calendar, lifecycle, sla
+from bahagia import calendar, channels, lifecycle, sla
 from bahagia.lifecycle import Actor
 
 CASE_ROLES = ("verifikator", "opd", "integritas", "pimpinan")
@@ -25,6 +25,7 @@ CASE_ROLES = ("verifikator", "opd", "integritas", "pimpinan")
 SUMMARY_FIELDS = (
     "tracking_code",
     "kind",
+    "channel",
     "program",
     "benefit",
     "category",
@@ -38,8 +39,12 @@ SUMMARY_FIELDS = (
     "opd",
     "suggested_opd",
     "due_at",
+    # Possible duplicates (same NIK and programme, another phone: bahagia.submissions): the codes only, each way, so
+    # the verifikator sees both filings side by side.
+    "possible_duplicate_of",
+    "possible_duplicates",
 )
-HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key")
+HIDDEN_FROM_EVERYONE = ("pin_hash", "pin_salt", "dedup_key", "client_key")
 NOTIFICATION_FIELDS = (
     "event_id",
     "event_type",
@@ -77,6 +82,7 @@ def sees_content(actor: Actor, doc: Mapping[str, Any]) -> bool:
 
 def summary(doc: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     item = {name: doc.get(name) for name in SUMMARY_FIELDS}
+    item["channel"] = channels.channel_of(doc)
     item["overdue"] = sla.is_overdue(doc, now)
     return jsonable(item)  # type: ignore[no-any-return]
 
@@ -100,6 +106,7 @@ def record(
         view = {k: v for k, v in doc.items() if k not in HIDDEN_FROM_EVERYONE}
     else:
         view = {name: doc.get(name) for name in SUMMARY_FIELDS}
+    view["channel"] = channels.channel_of(doc)  # how it came in is no secret, even of a confidential report
     view["timeline"] = [
         {"status": step.get("status"), "at": step.get("at"), "note": step.get("note")}
         for step in doc.get("timeline", [])

@@ -1,6 +1,7 @@
 """The citizen forms in a real browser: headless Chromium (Debian's package) driven by Playwright, at 360 px, with and
 without JavaScript, through the whole stack. Every page on the way is scanned with axe-core (npm, pinned in
-package.json); a serious or critical violation fails the test. Screenshots land in test-artifacts/browser/."""
+package.json); a serious or critical violation fails the test. Screenshots land in test-artifacts/browser/.
+The browser and axe-core fixtures are in tests/e2e/conftest.py (shared with the staff console's test)."""
 
 from __future__ import annotations
 
@@ -9,51 +10,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from devstack.browser_tools import check_chromium, install_node_modules
-from devstack.components import MissingSystemPackage
 from tests import samples
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-# The system browser, quiet: no downloads, no phoning home (`playwright install` is never used).
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-]  # fmt: skip
 CODE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}$")
 
 # Generous for a shared 2-core machine; on a quiet one the six tests take about 30 s together.
 pytestmark = pytest.mark.timeout(180)
 # The first request to each freshly started function imports its code: allow it more than the default 5 s.
 expect.set_options(timeout=20_000)
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe.min.js from node_modules; `npm ci` (package-lock.json) runs only when node_modules differs from the lock."""
-    try:
-        return install_node_modules(ROOT).read_text(encoding="utf-8")
-    except MissingSystemPackage as error:
-        pytest.fail(str(error), pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    try:
-        chromium = check_chromium()
-    except MissingSystemPackage as error:
-        pytest.fail(f"{error}; .ci/run installs it as root", pytrace=False)
-    browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=90_000)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
@@ -211,6 +179,10 @@ def test_a_kartu_bahagia_application_from_form_to_status(page: Page, assert_acce
         expect(page).to_have_url(re.compile(rf"/v1/receipt/{code.replace('-', '')}$"))  # plain post, 303
     shot(page, "kartu-bahagia-receipt")
     assert_accessible(page)
+    if not page.js:  # type: ignore[attr-defined]
+        page.reload()  # the receipt page shows the PIN once: not after a reload
+        expect(page.get_by_test_id("tracking-code")).to_have_text(code)
+        expect(page.get_by_test_id("pin")).to_have_count(0)
 
     check_status(page, code, pin, assert_accessible)
 

@@ -28,7 +28,7 @@ def token(
     """What `make staff-token` prints: signed with the settings the stack's processes read (same environment)."""
     settings = Settings()
     return auth.issue_local_token(
-        key or auth.local_signing_key(settings.secret_bytes),
+        key or settings.keys.staff_token,
         settings.staff_audience,
         email or f"{role}@jambikota.go.id",
         role,

@@ -45,6 +45,7 @@ KNOWN_COLLECTIONS = frozenset(
         "notifications",
         "sms_optouts",
         "sms_daily_counts",
+        "sms_budgets",
         "audit",
         "staff",
         "reports",

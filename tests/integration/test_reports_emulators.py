@@ -59,6 +59,7 @@ class Story:
         doc: dict[str, Any] = {
             "tracking_code": code,
             "kind": kind,
+            "channel": "telepon" if category == "aspirasi" else "web",
             "status": "diterima",
             "submitted_at": at,
             "status_changed_at": at,
@@ -213,7 +214,14 @@ def test_a_known_day_gives_exactly_its_figures(context: service.ReportContext, c
     assert (sla_figures["met"], sla_figures["late"], sla_figures["due"], sla_figures["overdue"]) == (2, 1, 3, 1)
     assert sla_figures["to_verification"] == {"cases": 2, "median_working_days": 0, "p90_working_days": 5}
     assert sla_figures["to_completion"] == {"cases": 1, "median_working_days": 10, "p90_working_days": 10}
-    assert doc["sms"] == {"sent": 3, "delivered": 1, "failed": 1, "segments": 4}
+    assert doc["sms"] == {
+        "sent": 3,
+        "delivered": 1,
+        "failed": 1,
+        "segments": 4,
+        "refused_client_budget": 0,
+        "refused_daily_budget": 0,
+    }
     mtd = doc["month_to_date"]
     assert (mtd["submissions"], mtd["applications"], mtd["complaints"], mtd["transitions"]) == (14, 8, 6, 9)
     assert (mtd["sla_met"], mtd["sla_late"], mtd["sms_sent"]) == (7, 1, 3)
@@ -311,7 +319,7 @@ def test_pimpinan_and_admin_download_the_report_others_may_not(
     staff = app.test_client()
 
     def token(role: str) -> dict[str, str]:
-        key = auth.local_signing_key(settings.secret_bytes)
+        key = settings.keys.staff_token
         jwt = auth.issue_local_token(
             key,
             settings.staff_audience,

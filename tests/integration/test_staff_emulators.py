@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -258,6 +259,31 @@ def test_confidential_content_is_for_integritas_only_and_every_read_is_audited(
     ]
 
 
+def test_every_read_of_a_full_personal_record_is_audited_without_the_data(
+    staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
+) -> None:
+    application = submit("application")
+    complaint = submit()  # public, with the reporter's name and phone
+    anonymous = submit(privacy="anonymous", reporter=None)  # no reporter, but free text about a place and people
+    staff.clock = lambda: dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)
+    assert service.read_submission(staff, VERIFIKATOR, application)["applicant"]["nik"] == samples.NIK_WOMAN_1985
+    assert service.read_submission(staff, VERIFIKATOR, complaint)["reporter"]["name"] == "Budi Contoh"
+    assert service.read_submission(staff, PIMPINAN, application)["view"] == "redacted"
+    assert "reporter" not in service.read_submission(staff, VERIFIKATOR, anonymous)
+    [application_read] = [e for e in _audit(db, application) if e["action"] == "read"]
+    assert application_read["actor"] == {"email": VERIFIKATOR.email, "role": "verifikator", "opd": None}
+    assert (application_read["what"], application_read["view"]) == ("submission", "full")
+    assert application_read["at"] == dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)
+    [complaint_read] = [e for e in _audit(db, complaint) if e["action"] == "read"]
+    assert (complaint_read["actor"]["role"], complaint_read["view"]) == ("verifikator", "full")
+    # Who, when and which code, never what was read. The pimpinan's redacted read showed nothing personal: no entry.
+    assert set(application_read) == {"tracking_code", "action", "what", "view", "at", "actor"}
+    text = json.dumps(list(_audit(db, application) + _audit(db, complaint)), default=str)
+    for personal in (samples.NIK_WOMAN_1985, samples.KK, "Siti", "Budi", "+6281234567890", "+6281311112222"):
+        assert personal not in text
+    assert [e["view"] for e in _audit(db, anonymous) if e["action"] == "read"] == ["full"]
+
+
 def test_closing_an_application_frees_the_nik_for_a_new_one(
     staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
 ) -> None:
@@ -268,6 +294,55 @@ def test_closing_an_application_frees_the_nik_for_a_new_one(
     _move(staff, VERIFIKATOR, code, "ditolak")
     assert list(db.collection("open_applications").stream()) == []
     assert submit("application") != code
+
+
+def test_a_nik_squatter_cannot_block_the_owner(
+    settings: Settings,
+    staff: service.StaffContext,
+    db: firestore.Client,
+    personal_data: Any,
+) -> None:
+    intake = build_intake_context(settings)
+    phones = [f"0857-0000-{n:04d}" for n in range(5)]
+    for phone in phones:
+        personal_data.register(phone=phone)
+
+    def file(phone: str) -> str:
+        body = samples.application()
+        body["applicant"]["phone"] = phone
+        return str(accept(intake, "application", body, None).response["tracking_code"])
+
+    # Five people file at once with the same NIK, each with their own phone: every one is accepted, in one commit
+    # each, and none is lost from the marker or from the holder's links.
+    barrier = threading.Barrier(len(phones))
+
+    def file_together(phone: str) -> str:
+        barrier.wait()
+        return file(phone)
+
+    with ThreadPoolExecutor(len(phones)) as pool:
+        codes = list(pool.map(file_together, phones))
+    docs = {code: db.collection("submissions").document(code).get().to_dict() or {} for code in codes}
+    [holder] = [code for code, doc in docs.items() if "possible_duplicate_of" not in doc]
+    flagged = sorted(code for code in codes if code != holder)
+    assert all(docs[code]["possible_duplicate_of"] == holder for code in flagged)
+    assert sorted(docs[holder]["possible_duplicates"]) == flagged
+    [marker] = [snap.to_dict() or {} for snap in db.collection("open_applications").stream()]
+    assert (marker["tracking_code"], sorted(marker["duplicates"])) == (holder, flagged)
+    # The same person (same NIK, same phone) again: 409, as before.
+    with pytest.raises(BahagiaError) as again:
+        file(phones[codes.index(flagged[0])])
+    assert _status(again) == 409
+    # The verifikator rejects the holder (the squatter, say): the NIK stays held by the earliest open filing.
+    _move(staff, VERIFIKATOR, holder, "ditolak")
+    [marker] = [snap.to_dict() or {} for snap in db.collection("open_applications").stream()]
+    assert marker["tracking_code"] in flagged
+    assert holder not in marker["duplicates"]
+    assert len(marker["duplicates"]) == len(flagged) - 1
+    # Both sides of each link are visible to the verifikator.
+    view = service.read_submission(staff, VERIFIKATOR, flagged[0])
+    assert view["possible_duplicate_of"] == holder
+    assert flagged[0] in service.read_submission(staff, VERIFIKATOR, holder)["possible_duplicates"]
 
 
 def test_list_filters_overdue_dates_and_cursor_pages(
@@ -309,6 +384,55 @@ def test_list_filters_overdue_dates_and_cursor_pages(
     second = listing(overdue="true", limit="1", cursor=first["next_cursor"])
     assert [i["tracking_code"] for i in first["items"] + second["items"]] == [codes[0], codes[3]]
     assert listing(PUPR)["items"] == []
+
+
+def test_the_consoles_queue_kelurahan_sort_counts_and_directory_history_on_the_emulator(
+    staff: service.StaffContext, submit: Callable[..., str], db: firestore.Client
+) -> None:
+    other_place = {"kecamatan": "15.71.01", "kelurahan": "15.71.01.1001", "address": "Jl. Contoh"}
+    codes = [submit(), submit(), submit(location=other_place), submit(category="lingkungan")]
+    now = staff.clock()
+    end_of_today = calendar.start_of(calendar.business_day(now) + dt.timedelta(days=1))
+    due = {
+        codes[0]: now - dt.timedelta(days=3),  # overdue
+        codes[1]: end_of_today - dt.timedelta(seconds=1),  # later today
+        codes[2]: now - dt.timedelta(days=1),  # overdue
+    }
+    for code, at in due.items():
+        db.collection("submissions").document(code).update({"due_at": at})
+    service.transition(staff, VERIFIKATOR, codes[3], parse_transition({"to": "ditolak", "note": "Bukan laporan"}))
+
+    def listing(**args: str) -> dict[str, Any]:
+        return service.list_submissions(staff, VERIFIKATOR, parse_list_query(args, staff.opd_ids, 100))
+
+    everything = listing()
+    assert everything["counts"] == {"total": 4, "overdue": 2, "due_today": 1}
+    assert {i["channel"] for i in everything["items"]} == {"web"}
+    assert [i["tracking_code"] for i in listing(kelurahan="15.71.01.1001")["items"]] == [codes[2]]
+    assert listing(kelurahan="15.71.01.1001")["counts"] == {"total": 1, "overdue": 1, "due_today": 0}
+    by_due = listing(sort="due")
+    assert [i["tracking_code"] for i in by_due["items"]] == [codes[0], codes[2], codes[1]], "closed cases left out"
+    first = listing(sort="due", limit="2")
+    rest = listing(sort="due", limit="2", cursor=first["next_cursor"])
+    assert [i["tracking_code"] for i in first["items"] + rest["items"]] == [codes[0], codes[2], codes[1]]
+    assert "counts" not in rest
+    today = calendar.business_day(now).isoformat()
+    dated = listing(sort="due", status="diterima", **{"from": today})
+    assert [i["tracking_code"] for i in dated["items"]] == [codes[0], codes[2], codes[1]]
+    assert dated["counts"] == {"total": 3, "overdue": 2, "due_today": 1}
+
+    admin = Actor("admin@jambikota.go.id", "admin")
+    ticks = iter(range(10))
+    staff.clock = lambda: now + dt.timedelta(seconds=next(ticks))
+    from staff.bodies import parse_staff_user
+
+    for body in ({"role": "verifikator"}, {"role": "opd", "opd": "dlh", "active": False}):
+        service.put_staff(staff, admin, parse_staff_user("rudi@jambikota.go.id", body, staff.opd_ids))
+    history = service.staff_changes(staff, admin)["entries"]
+    assert [(e["email"], e["role"], e["active"]) for e in history] == [
+        ("rudi@jambikota.go.id", "opd", False),
+        ("rudi@jambikota.go.id", "verifikator", True),
+    ]
 
 
 def test_stale_follow_ups_are_closed_once(

@@ -157,13 +157,19 @@ def plan_load(count: int, seed: int, *, twice: float = 0.10, reuse_nik: float = 
         earlier = [p for p in planned if p.kind == "application" and p.expect == "accepted"]
         roll = rng.random()
         if earlier and roll < reuse_nik:
-            # Another person's NIK with the same programme and benefit (a relative, a typo, a fraud): one of the
-            # two is stored, the other gets 409 duplicate_application, whichever commits first.
             other = rng.choice(earlier)
             body["program"], body["benefit"] = other.body["program"], other.body["benefit"]
             body["applicant"]["nik"] = other.body["applicant"]["nik"]
             body["applicant"]["gender"] = other.body["applicant"]["gender"]
-            expect, group = "duplicate_nik", other.group
+            if rng.random() < 0.5:
+                # The same person again (same NIK and phone), under another key: one of the two is stored, the other
+                # gets 409 duplicate_application, whichever commits first.
+                body["applicant"]["phone"], e164 = other.body["applicant"]["phone"], other.phone
+                expect, group = "duplicate_nik", other.group
+            else:
+                # Another person with that NIK (a relative, a typo, a squatter): accepted as a possible duplicate,
+                # flagged for the verifikator (docs/STAFF.md), a filing of its own.
+                group = f"possible-duplicate-{index}"
         elif roll < reuse_nik + invalid:
             body["applicant"]["phone"] = "0741-61234"  # a landline: 422
             expect, e164 = "invalid", None
@@ -562,7 +568,9 @@ def account(book: Ledger, documents: dict[str, dict[str, dict[str, Any]]], event
     for code in submissions:
         by_group[group_of_code.get(code, f"unknown-{code}")] += 1
     markers = documents.get("open_applications", {})
+    # Every open application is on exactly one marker: as its holder, or as a possible duplicate beside it.
     marker_codes = Counter(m.get("tracking_code") for m in markers.values())
+    marker_codes.update(code for m in markers.values() for code in m.get("duplicates") or {})
     keys = documents.get("idempotency_keys", {})
     key_codes = Counter(k.get("tracking_code") for k in keys.values())
     half = 0

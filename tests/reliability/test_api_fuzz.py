@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.timeout(3600
 def admin_token() -> str:
     config = Settings()
     now = dt.datetime.now(dt.UTC)
-    key = auth.local_signing_key(config.secret_bytes)
+    key = config.keys.staff_token
     return auth.issue_local_token(key, config.staff_audience, "fuzz@jambikota.go.id", "admin", None, now,
                                   dt.timedelta(hours=2))  # fmt: skip
 

@@ -93,7 +93,10 @@ def test_a_registration_morning_stores_each_submission_once_and_sends_one_sms_ea
         **accounting.as_dict(),
     })  # fmt: skip
     _assert_nothing_lost(book, accounting, settled)
-    assert statuses[409] >= 1 and statuses[422] >= 1  # the plan's NIK reuse and invalid phones were answered
+    assert statuses[409] >= 1 and statuses[422] >= 1  # the plan's same-person repeats and invalid phones answered
+    stored = harness.stored_documents(rs.db).get("submissions", {})
+    flagged = [d for d in stored.values() if d.get("possible_duplicate_of")]
+    assert flagged, "the plan's NIK reuse by other people was accepted as possible duplicates"
 
 
 def test_every_fault_at_once_loses_nothing_and_duplicates_nothing(

@@ -403,36 +403,88 @@ def test_every_bahagia_variable_is_a_setting() -> None:
 
     fields = {f"BAHAGIA_{name.upper()}" for name in Settings.model_fields}
     names = _env_names()
-    assert {"BAHAGIA_SECRET_KEY", "BAHAGIA_ENVIRONMENT", "BAHAGIA_PROJECT_ID"} <= names
+    assert {"BAHAGIA_PIN_PEPPER", "BAHAGIA_COOKIE_KEY", "BAHAGIA_ID_KEY", "BAHAGIA_ENVIRONMENT"} <= names
+    assert {"BAHAGIA_PROJECT_ID", "BAHAGIA_FUNCTION_TARGET"} <= names
     unknown = names - fields - PENDING_SETTINGS
     assert not unknown, f"infra sets variables functions/settings.py does not read: {unknown}"
 
 
-def test_settings_validate_with_the_production_environment(tf: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold start in production must not fail on what Terraform gives the functions."""
-    from settings import Settings
+def _target_secrets(tf: dict[str, Any], target: str) -> set[str]:
+    """The Secret Manager entries (keys of local.secrets) Terraform hands one function."""
+    locals_ = tf["locals"]
+    raw = locals_["function_overrides"].get(target, {}).get("secrets", locals_["function_defaults"]["secrets"])
+    text = json.dumps(raw)
+    for _ in range(5):  # expand local.<name> references (they may name each other), then read the secret names
+        text = re.sub(r"local\.(\w+)", lambda m: json.dumps(locals_.get(m.group(1), "")), text)
+    return {name for name in locals_["secrets"] if re.search(rf"\b{name}\b", text)}
 
+
+def _production_env(tf: dict[str, Any], target: str) -> dict[str, str]:
+    """What Terraform gives one function (functions.tf, environment_variables and its secrets)."""
     placeholders = {
         "${var.project_id}": "kota-jambi-bahagia",
         "${local.public_base_url}": "https://layanan.jambikota.go.id",
         "${var.staff_audience}": "1234.apps.googleusercontent.com",
     }
-    env = {
-        **tf["locals"]["common_env"],
-        **tf["locals"]["http_env"],
-        **tf["locals"]["function_overrides"]["staff_api"]["env"],
-    }
-    for secret in tf["locals"]["secrets"].values():
-        if secret["env"].startswith("BAHAGIA_"):
-            env[secret["env"]] = "a-real-secret-from-secret-manager"
+    locals_ = tf["locals"]
+    env = {**locals_["common_env"], "BAHAGIA_FUNCTION_TARGET": target}
+    if target in TOPOLOGY["http_targets"]:
+        env.update(locals_["http_env"])
+    override_env = locals_["function_overrides"].get(target, {}).get("env", {})
+    if isinstance(override_env, dict):
+        env.update(override_env)
+    for secret in sorted(_target_secrets(tf, target)):
+        variable = locals_["secrets"][secret]["env"]
+        if variable.startswith("BAHAGIA_"):
+            env[variable] = f"{secret}-a-random-value-from-secret-manager-0123456789"
+    return {key: placeholders.get(value, value) for key, value in env.items() if isinstance(value, str)}
+
+
+def _only(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     for key in list(__import__("os").environ):
         if key.startswith("BAHAGIA_"):
             monkeypatch.delenv(key)
     for key, value in env.items():
-        monkeypatch.setenv(key, placeholders.get(value, value))
+        monkeypatch.setenv(key, value)
+
+
+def test_each_function_gets_exactly_the_secrets_its_settings_require(tf: dict[str, Any]) -> None:
+    from settings import KEY_VARIABLES, TARGET_KEYS
+
+    variables = {entry["env"]: name for name, entry in tf["locals"]["secrets"].items()}
+    targets = set(TOPOLOGY["http_targets"]) | set(TOPOLOGY["event_targets"])
+    targets |= {entry["target"] for entry in TOPOLOGY["internal_http_targets"]}
+    assert set(TARGET_KEYS) == targets
+    for target in targets:
+        given = {variables[KEY_VARIABLES[k]] for k in TARGET_KEYS[target]}
+        keys = {
+            name
+            for name in _target_secrets(tf, target)
+            if tf["locals"]["secrets"][name]["env"] in KEY_VARIABLES.values()
+        }
+        assert keys == given, target
+
+
+@pytest.mark.parametrize("target", [*sorted(TOPOLOGY["http_targets"]), "send_sms_notification", "relay_outbox"])
+def test_settings_validate_with_the_production_environment(
+    tf: dict[str, Any], monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """A cold start in production must not fail on what Terraform gives the function, nor start without a secret."""
+    from pydantic import ValidationError
+
+    from settings import KEY_VARIABLES, TARGET_KEYS, Settings
+
+    env = _production_env(tf, target)
+    _only(monkeypatch, env)
     settings = Settings()
-    assert settings.environment == "production"
+    assert (settings.environment, settings.staff_auth) == ("production", "google")
     assert settings.public_base_url.startswith("https://")
+    for key in TARGET_KEYS[target]:
+        assert getattr(settings.keys, {"pin": "pin_pepper"}.get(key, key))
+    for variable in [name for name in env if name in KEY_VARIABLES.values()]:
+        _only(monkeypatch, {k: v for k, v in env.items() if k != variable})
+        with pytest.raises(ValidationError, match=variable):
+            Settings()
 
 
 # --- checkov -----------------------------------------------------------------------------------------------------
@@ -462,6 +514,13 @@ def test_checkov_runs_without_global_skips() -> None:
     assert "--soft-fail" not in noxfile
     assert not list(REPO.glob(".checkov.y*ml"))
     assert not list(INFRA.glob(".checkov.y*ml"))
+
+
+def test_the_console_reads_googles_client_id_from_a_config_terraform_writes(tf: dict[str, Any]) -> None:
+    console_config = tf["resource"]["google_storage_bucket_object"]["console_config"]
+    assert console_config["name"] == "petugas/config.json"
+    assert "var.staff_audience" in console_config["content"]
+    assert not (REPO / "web" / "petugas" / "config.json").exists()  # locally the devstack gateway answers it
 
 
 # --- what the load balancer and Cloud Run log (issue 11) -------------------------------------------------------

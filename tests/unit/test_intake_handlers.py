@@ -142,9 +142,30 @@ def test_a_browser_form_post_goes_to_its_receipt_with_the_pin_in_a_cookie(ctx: I
     html = receipt.get_data(as_text=True)
     assert 'data-testid="pin"' in html
     assert f"{code[:4]}-{code[4:]}" in html
-    assert "default-src 'self'" in receipt.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in receipt.headers["Content-Security-Policy"]
     without_cookie = client("track_submission").get(f"/v1/receipt/{code}", headers=BROWSER)
     assert 'data-testid="pin"' not in without_cookie.get_data(as_text=True)
+
+
+def test_the_receipt_shows_the_pin_once_and_a_reload_does_not(ctx: IntakeContext) -> None:
+    form = dict(samples.flatten(samples.complaint()))
+    response = client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
+    [code] = store(ctx).submissions
+    name, _, value = response.headers["Set-Cookie"].split(";")[0].partition("=")
+    tracker = client("track_submission")  # one browser: its cookie jar keeps what the answers set
+    tracker.set_cookie(name, value, path=f"/v1/receipt/{code}")
+    first = tracker.get(f"/v1/receipt/{code}", headers=BROWSER)
+    assert 'data-testid="pin"' in first.get_data(as_text=True)
+    # The answer that showed the PIN also removes the cookie that carried it.
+    cleared = first.headers["Set-Cookie"]
+    assert cleared.startswith(f"{name}=;")
+    assert f"Path=/v1/receipt/{code}" in cleared
+    assert "Max-Age=0" in cleared
+    reload = tracker.get(f"/v1/receipt/{code}", headers=BROWSER)
+    assert reload.status_code == 200
+    html = reload.get_data(as_text=True)
+    assert 'data-testid="pin"' not in html
+    assert "PIN sudah ditampilkan sebelumnya" in html
 
 
 def test_a_browser_form_that_fails_validation_gets_a_page_of_its_errors(ctx: IntakeContext) -> None:

@@ -56,6 +56,7 @@ def test_the_report_counts_ride_on_the_commit_and_a_refused_submission_counts_no
         f"2026-11-29_{shard}": {
             "new": 1,
             "new__kind__application": 1,
+            "new__channel__web": 1,
             "new__program__kartu_bahagia": 1,
             "new__benefit__kartu_bahagia__pendidikan": 1,
             "new__kecamatan__15_71_01": 1,
@@ -77,7 +78,11 @@ def test_the_pin_is_stored_only_as_a_salted_hash(ctx):
     accepted = accept(ctx, "application", samples.application(), None)
     stored = ctx.store.submissions[accepted.response["tracking_code"]]
     assert accepted.pin not in str(stored)
-    assert codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), b"unit-test-secret", stored["pin_hash"])
+    pepper = ctx.settings.keys.pin_pepper
+    assert codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), pepper, stored["pin_hash"])
+    # Peppered with the PIN's own key, not with the development secret nor another purpose's key.
+    for other in (b"unit-test-secret", ctx.settings.keys.ids, ctx.settings.keys.cookie):
+        assert not codes.check_pin(accepted.pin, bytes.fromhex(stored["pin_salt"]), other, stored["pin_hash"])
 
 
 def test_a_second_open_application_for_the_same_nik_and_programme_is_409(ctx):

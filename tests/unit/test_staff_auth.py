@@ -11,10 +11,11 @@ import pytest
 
 from bahagia.errors import BahagiaError
 from ports import StaffMember
+from settings import derive_key
 from staff import auth
 from tests.fakes import FakeStaffDirectory
 
-KEY = auth.local_signing_key(b"test-secret")
+KEY = derive_key(b"test-secret", "staff-token")
 AUD = "bahagia-staff"
 OPD_IDS = {"dlh", "dinas-pupr"}
 NOW = dt.datetime.now(dt.UTC)
@@ -134,10 +135,11 @@ def test_staff_ids_hide_the_address() -> None:
 
 
 def test_production_refuses_local_tokens() -> None:
-    from pydantic import ValidationError
+    from pydantic import SecretStr, ValidationError
 
     from settings import Settings
 
+    keys = {"pin_pepper": SecretStr("p" * 40), "cookie_key": SecretStr("c" * 40), "id_key": SecretStr("i" * 40)}
     with pytest.raises(ValidationError, match="STAFF_AUTH"):
-        Settings(environment="production", secret_key="s" * 40, staff_auth="local")
-    assert Settings(environment="production", secret_key="s" * 40, staff_auth="google").staff_auth == "google"
+        Settings(environment="production", staff_auth="local", **keys)  # type: ignore[arg-type]
+    assert Settings(environment="production", staff_auth="google", **keys).staff_auth == "google"  # type: ignore[arg-type]

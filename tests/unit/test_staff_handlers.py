@@ -18,7 +18,7 @@ from bahagia import calendar, sla
 from bahagia.catalogue import catalogue
 from reports.figures import CountersInMemory, DocumentFigures
 from reports.service import ReportContext
-from settings import Settings
+from settings import Settings, derive_key
 from staff import auth
 from staff.service import StaffContext
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore
@@ -26,7 +26,7 @@ from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
 HANDLERS = Path(__file__).parents[2] / "functions" / "staff" / "handlers.py"
 NOW = dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)  # Monday 11:00 WIB
-KEY = auth.local_signing_key(b"staff-handler-test-secret")  # 32 bytes, as in production
+KEY = derive_key(b"staff-handler-test-secret", "staff-token")  # 32 bytes, as Settings derives it
 AUDIENCE = "bahagia-staff"
 CODE = "ABCD2345R"  # a valid tracking code (check character included)
 
@@ -122,7 +122,7 @@ def test_a_verifier_lists_reads_moves_and_audits_a_case(ctx: StaffContext, api: 
     assert moved.get_json()["status"] == "diverifikasi"
     assert [e["status"] for e in ctx.publisher.published] == ["diverifikasi"]  # type: ignore[attr-defined]
     audit = api.get(f"/v1/staff/submissions/{CODE}/audit", headers=headers).get_json()
-    assert [(e["action"], e["to"]) for e in audit["entries"]] == [("transition", "diverifikasi")]
+    assert [(e["action"], e.get("to")) for e in audit["entries"]] == [("read", None), ("transition", "diverifikasi")]
 
 
 def test_a_transition_is_judged_path_then_body_form_then_role_then_body(ctx: StaffContext, api: Any) -> None:

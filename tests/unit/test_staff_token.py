@@ -16,9 +16,7 @@ def test_prints_exactly_one_token_the_stack_accepts(capsys: pytest.CaptureFixtur
     assert err == ""
     assert out.count("\n") == 1
     settings = Settings()
-    verifier = auth.LocalTokenVerifier(
-        auth.local_signing_key(settings.secret_bytes), settings.staff_audience, set(catalogue().opd)
-    )
+    verifier = auth.LocalTokenVerifier(settings.keys.staff_token, settings.staff_audience, set(catalogue().opd))
     actor = verifier.verify(out.strip())
     assert (actor.role, actor.opd, actor.email) == ("opd", "dlh", "opd.dlh@staff.local")
 
