@@ -126,9 +126,11 @@ class FirestoreSubmissionLookup:
     """Reads `submissions/{tracking_code}` for the SMS functions: notify (the contact, programme, category, OPD) and
     sms_webhook (the status a citizen asks for by SMS)."""
 
-    # Only what the SMS need: the NIK, the name, the address and the complaint never reach these functions.
+    # Only what the SMS need: the NIK, the name, the address and the complaint never reach these functions. A field
+    # the SMS code reads from the submission must be listed here (the client's key: the per-client SMS budget).
     FIELDS = (
-        "kind", "privacy", "status", "opd", "program", "benefit", "category", "applicant.phone", "reporter.phone",
+        "kind", "privacy", "status", "opd", "program", "benefit", "category", "client_key",
+        "applicant.phone", "reporter.phone",
     )  # fmt: skip
 
     def __init__(self, client: firestore.Client) -> None:
