@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 NOX := $(VENV)/bin/nox
 
-.PHONY: run test reliability lint lock staff-token reports redrive clean
+.PHONY: run test reliability bench lint lock staff-token reports redrive clean
 
 $(NOX): requirements/bootstrap.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version)")'
@@ -37,6 +37,10 @@ redrive: $(NOX)
 ## reliability: issue 7 at full size (1,000 submissions, faults, fuzzing, privacy, abuse); figures in RELIABILITY.md
 reliability: $(NOX)
 	@exec $(NOX) -s reliability
+
+## bench: one benchmark, on demand: make bench B=intake|notify|sms_latency|report [ARGS="--rounds 6"] (bench/README.md)
+bench: $(NOX)
+	@exec $(NOX) -s bench -- $(B) $(ARGS)
 
 lint: $(NOX)
 	$(NOX) -s lint

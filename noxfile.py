@@ -116,6 +116,19 @@ def run(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.run", env=_local_env(), interrupt_timeout=60, terminate_timeout=30)
 
 
+BENCHMARKS = ("intake", "notify", "sms_latency", "report")
+
+
+@nox.session(default=False)  # minutes of load on purpose, on demand: `make bench B=intake` (bench/README.md)
+def bench(session: nox.Session) -> None:
+    """One benchmark of bench/ with its options: `nox -s bench -- intake --rounds 6` (bench/README.md)."""
+    if not session.posargs or session.posargs[0] not in BENCHMARKS:
+        session.error(f"which benchmark? one of: {', '.join(BENCHMARKS)} (e.g. make bench B=intake)")
+    _install(session)
+    name, *options = session.posargs
+    session.run("python", "-m", f"bench.{name}", *options, interrupt_timeout=60, terminate_timeout=30)
+
+
 @nox.session(default=False)
 def staff_token(session: nox.Session) -> None:
     """Print one staff bearer token for the local stack (`make staff-token ROLE=... [OPD=...]`)."""

@@ -1,6 +1,6 @@
 """Benchmark of the nightly report: cost and time at 1,000 and 100,000 submissions, against a naive full scan.
 
-    .venv-dev/bin/python bench/report.py [--sizes 1000,100000] [--days 365] [--workers 4]
+    make bench B=report [ARGS="--sizes 1000,100000 --days 365 --workers 4"]
 
 For each size it starts from an empty Firestore emulator (on free ports, started here), seeds that many demo
 submissions with their transitions and SMS records over the same `--days` (so 100x the submissions means 100x the

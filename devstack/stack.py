@@ -14,6 +14,7 @@ from devstack.config import HOST
 from devstack.processes import ManagedProcess, spawn, stop_all, wait_until_ready
 from devstack.pubsub_setup import create_topology
 from devstack.topology import REPO_ROOT, Topology
+from devstack.warmup import warm_up
 
 DEFAULT_SOURCE = REPO_ROOT / "functions" / "main.py"
 
@@ -127,4 +128,6 @@ def start_services(
         from devstack.sms_setup import subscribe_webhooks
 
         subscribe_webhooks(endpoints.sns_url, f"http://{HOST}:{gateway_port}")
+    # Before anyone is told the stack is up: the first submission and the first SMS must not pay a cold start.
+    warm_up(function_urls, topology.targets, timeout)
     return Services(gateway_url=f"http://{HOST}:{gateway_port}", function_urls=function_urls)

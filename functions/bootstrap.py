@@ -59,7 +59,10 @@ def build_intake_context(settings: Settings) -> IntakeContext:
         store=store,
         outbox_cleaner=BatchedOutboxCleaner(store.delete_outbox_many),
         publisher=PubSubEventPublisher(
-            settings.project_id, settings.submission_events_topic, settings.publish_timeout_seconds
+            settings.project_id,
+            settings.submission_events_topic,
+            settings.publish_timeout_seconds,
+            settings.pubsub_emulator_host,
         ),
     )
 
@@ -250,7 +253,10 @@ def build_staff_context(settings: Settings) -> StaffContext:
         settings=settings,
         store=FirestoreStaffStore(client, settings.firestore_timeout_seconds),
         publisher=PubSubEventPublisher(
-            settings.project_id, settings.submission_events_topic, settings.publish_timeout_seconds
+            settings.project_id,
+            settings.submission_events_topic,
+            settings.publish_timeout_seconds,
+            settings.pubsub_emulator_host,
         ),
         verifier=verifier,
         directory=directory,

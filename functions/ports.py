@@ -212,6 +212,10 @@ class PermanentSmsError(SmsError):
 class SmsProvider(Protocol):
     name: str
 
+    def warm(self) -> None:
+        """Load now what the first send() would otherwise wait for (SNS: the account's opt-out list)."""
+        ...
+
     def send(self, phone: str, text: str) -> str:
         """Send one SMS to an E.164 number; return the provider's message id or raise SmsError."""
         ...
@@ -220,12 +224,13 @@ class SmsProvider(Protocol):
 class NotificationStore(Protocol):
     def claim(self, request: ClaimRequest) -> ClaimDecision:
         """Read the record, the opt-out and today's counter, apply decide_claim and write the decision with its
-        report counts, atomically."""
+        report counts, atomically; the decision returned carries the record as written and its version."""
         ...
 
-    def finish(self, update: RecordUpdate) -> None:
-        """Apply the update to its record and add `update.counts(record as read)` to the report's counters, in one
-        transaction: the counters leave the record's old status exactly once."""
+    def finish(self, update: RecordUpdate, claimed: ClaimDecision | None = None) -> None:
+        """Apply the update to its record and add `update.counts(record as it was)` to the report's counters,
+        atomically: the counters leave the record's old status exactly once. `claimed` (what claim() returned) lets
+        the store write without reading the record again while nothing else changed it."""
         ...
 
     def opt_out(self, recipient: str, source: str, now: dt.datetime) -> None: ...

@@ -202,6 +202,11 @@ class Settings(BaseSettings):
     # --- nightly reports ---
     reports_bucket: str = "demo-bahagia-reports"
     """Cloud Storage bucket of the report CSV and HTML files (private; served through /v1/staff/reports/)."""
+    pubsub_emulator_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("PUBSUB_EMULATOR_HOST", "pubsub_emulator_host")
+    )
+    """Set (127.0.0.1:8685 under `make run`) when events go to the Pub/Sub emulator, the variable the Google client
+    libraries read; the publisher, built on the generated client, takes it from here."""
     storage_emulator_host: str | None = Field(
         default=None, validation_alias=AliasChoices("STORAGE_EMULATOR_HOST", "storage_emulator_host")
     )

@@ -158,7 +158,7 @@ resource "google_cloudfunctions2_function" "fn" {
     available_memory                 = each.value.memory
     available_cpu                    = each.value.cpu
     timeout_seconds                  = each.value.timeout_seconds
-    min_instance_count               = 0
+    min_instance_count               = each.value.min_instances
     max_instance_count               = each.value.max_instances
     max_instance_request_concurrency = each.value.concurrency
     # HTTP targets: only through the load balancer. Event and scheduled targets: only Pub/Sub push and Cloud

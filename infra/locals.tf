@@ -83,6 +83,7 @@ locals {
     timeout_seconds = 60
     concurrency     = 10
     max_instances   = 5
+    min_instances   = 0
     firestore       = true
     publishes       = null
     reports_bucket  = null
@@ -92,16 +93,18 @@ locals {
   function_overrides = {
     # Serves the catalogue and the OpenAPI document from memory: small, fast, many at once.
     list_programs = { memory = "256Mi", timeout_seconds = 10, concurrency = 80, max_instances = 10, firestore = false }
-    # One atomic batch and one publish per request; pydantic models and both Google clients want 512Mi.
-    submit_application = { timeout_seconds = 30, concurrency = 20, max_instances = 20, publishes = "submission-events", secrets = local.citizen_secrets }
-    submit_complaint   = { timeout_seconds = 30, concurrency = 20, max_instances = 20, publishes = "submission-events", secrets = local.citizen_secrets }
+    # One atomic batch and one publish per request; pydantic models and both Google clients want 512Mi. Kept warm
+    # (var.warm_instances): a citizen's first form post of the morning must not wait seconds for a cold start.
+    submit_application = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events", secrets = local.citizen_secrets }
+    submit_complaint   = { timeout_seconds = 30, concurrency = 20, max_instances = 20, min_instances = var.warm_instances, publishes = "submission-events", secrets = local.citizen_secrets }
     # PIN checks hash with a work factor (CPU), so fewer requests per instance than intake.
     track_submission = { timeout_seconds = 15, concurrency = 10, max_instances = 20, secrets = local.citizen_secrets }
     # Called every minute by Cloud Scheduler; one instance at a time so two relays never race on the same entries.
     relay_outbox = { memory = "256Mi", timeout_seconds = 120, concurrency = 1, max_instances = 1, publishes = "submission-events" }
     # One SMS per event. 5 x 10 = 50 sends in flight stays under SNS's default SMS rate (20/s) at a few hundred ms
     # each; a backlog waits in Pub/Sub, which is what it is for. Timeout < the subscription's 60 s ack deadline.
-    send_sms_notification = { timeout_seconds = 55, concurrency = 10, max_instances = 5, secrets = concat(["id_key"], local.sms_secrets), env = local.sms_env }
+    # Kept warm like intake: the receipt SMS should arrive while the citizen still holds the phone.
+    send_sms_notification = { timeout_seconds = 55, concurrency = 10, max_instances = 5, min_instances = var.warm_instances, secrets = concat(["id_key"], local.sms_secrets), env = local.sms_env }
     # Renders HTML with charts and a map for one date: memory for the GeoJSON and templates, one report at a time,
     # timeout under the subscription's 600 s ack deadline.
     build_nightly_report = { memory = "1Gi", timeout_seconds = 540, concurrency = 1, max_instances = 2, reports_bucket = "roles/storage.objectAdmin" }

@@ -87,6 +87,17 @@ variable "report_retention_days" {
   }
 }
 
+variable "warm_instances" {
+  description = "Instances kept running for each latency-sensitive target (submit_application, submit_complaint, send_sms_notification), so that a citizen's form post or SMS after a quiet hour does not wait for a cold start (imports, clients: seconds). 0 saves the idle cost and accepts that wait."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.warm_instances >= 0 && var.warm_instances <= 5
+    error_message = "warm_instances must be between 0 and 5 (max_instances of these targets is 5 or more)."
+  }
+}
+
 variable "edge_rate_limit_per_minute" {
   description = "Requests per minute one client IP may send through the gateway before Cloud Armor answers 429 (a first line against scripted floods; per-code PIN limits live in the functions)."
   type        = number

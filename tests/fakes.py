@@ -27,6 +27,10 @@ class FakeSms:
     sent: list[tuple[str, str]] = field(default_factory=list)
     failures: list[SmsError] = field(default_factory=list)
     calls: int = 0
+    warmed: int = 0
+
+    def warm(self) -> None:
+        self.warmed += 1
 
     def send(self, phone: str, text: str) -> str:
         self.calls += 1
@@ -64,7 +68,7 @@ class FakeNotificationStore:
         report_counters.merge(self.report_counts, decision.counts)
         return decision
 
-    def finish(self, update: RecordUpdate) -> None:
+    def finish(self, update: RecordUpdate, claimed: ClaimDecision | None = None) -> None:
         record = self.records[update.notification_id]  # update(): a record that vanished fails, as in Firestore
         report_counters.merge(self.report_counts, update.counts(dict(record)))
         record.update(update.fields)

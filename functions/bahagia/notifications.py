@@ -140,6 +140,10 @@ class ClaimDecision:
     reason: FailureReason | None = None
     counts: Counts = field(default_factory=dict)
     """What the record created or changed does to the nightly report's counters, written in the same commit."""
+    record: Mapping[str, Any] | None = None
+    """The record as the claim left it (set by the store once written): finish() moves it on from there."""
+    version: Any = None
+    """The store's version of that record (Firestore: its update time), for a write that fails if it changed."""
 
 
 def decide_claim(

@@ -15,6 +15,7 @@ import logs
 from bahagia import errors
 from bahagia.errors import BahagiaError
 from edge.forms import MAX_BODY_BYTES, parse_body
+from edge.warmup import WARMUP_PATH
 
 log = logs.get_logger("bahagia.http")
 
@@ -114,9 +115,16 @@ ErrorRenderer = Callable[[flask.Request, BahagiaError], flask.Response]
 
 
 def endpoint(
-    methods: list[str], project_id: Callable[[], str], render_error: ErrorRenderer | None = None
+    methods: list[str],
+    project_id: Callable[[], str],
+    render_error: ErrorRenderer | None = None,
+    warm: Callable[[], object] | None = None,
 ) -> Callable[[Handler], Handler]:
-    """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500."""
+    """The error boundary: domain errors become their status, outages a 503, and nothing a client sends a 500.
+
+    `GET /_ah/warmup` (edge/warmup.py; no public route reaches it) runs `warm`, which builds what the target's first
+    request would otherwise wait for, and answers 204 without running the handler.
+    """
 
     def render(request: flask.Request, error: BahagiaError) -> flask.Response:
         return render_error(request, error) if render_error is not None else error_response(error)
@@ -126,6 +134,10 @@ def endpoint(
         def wrapper(request: flask.Request) -> flask.Response:
             logs.set_request_context(request.headers, project_id())
             try:
+                if request.path == WARMUP_PATH and request.method == "GET":
+                    if warm is not None:
+                        warm()
+                    return flask.Response(status=204)
                 if request.method not in methods:
                     raise errors.method_not_allowed(methods)
                 return handler(request)

@@ -28,8 +28,22 @@ def _client_address(request: flask.Request) -> str:
     return request.remote_addr or "unknown"
 
 
+def _warm_catalogue() -> None:
+    from bahagia.catalogue import catalogue
+
+    catalogue()
+
+
+def _warm_intake() -> None:
+    """What a first submission or status look-up would otherwise build: the clients, validation, the holidays."""
+    from bahagia import sla, validation  # noqa: F401 -- imported now for its cost, not at the first request
+    from intake import parsing, service  # noqa: F401
+
+    sla.initial_due_at("application", bootstrap.intake_context().clock())
+
+
 @functions_framework.http
-@endpoint(["GET"], _project)
+@endpoint(["GET"], _project, warm=_warm_catalogue)
 def list_programs(request: flask.Request) -> flask.Response:
     """GET /v1/programs (the catalogue) and GET /v1/openapi.json; 404 for any other path routed here."""
     if request.path.rstrip("/") == "/v1/programs":
@@ -95,21 +109,21 @@ def _submit(request: flask.Request, kind: str) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint(["POST"], _project)
+@endpoint(["POST"], _project, warm=_warm_intake)
 def submit_application(request: flask.Request) -> flask.Response:
     """POST /v1/applications."""
     return _submit(request, "application")
 
 
 @functions_framework.http
-@endpoint(["POST"], _project)
+@endpoint(["POST"], _project, warm=_warm_intake)
 def submit_complaint(request: flask.Request) -> flask.Response:
     """POST /v1/complaints."""
     return _submit(request, "complaint")
 
 
 @functions_framework.http
-@endpoint(["GET", "POST"], _project)
+@endpoint(["GET", "POST"], _project, warm=_warm_intake)
 def track_submission(request: flask.Request) -> flask.Response:
     """GET /v1/track/{code}?pin=, POST /v1/track (status form), GET /v1/receipt/{code} (after a form post)."""
     from intake import service
@@ -152,7 +166,7 @@ def _code_and_pin(request: flask.Request, path: str) -> tuple[str, str | None]:
 
 
 @functions_framework.http
-@endpoint(["POST"], _project)
+@endpoint(["POST"], _project, warm=lambda: bootstrap.intake_context())
 def relay_outbox(request: flask.Request) -> flask.Response:
     """Internal: publish events left in the outbox (Cloud Scheduler every minute, OIDC-authenticated)."""
     from intake import service

@@ -11,6 +11,7 @@ from werkzeug.exceptions import ServiceUnavailable, UnprocessableEntity
 
 import bootstrap
 import logs
+from edge.warmup import WARMUP_EVENT_TYPE
 from logs import get_logger
 from notify.events import PoisonEvent, message_id, parse_submission_event
 from notify.service import RetryLater, notify_citizen
@@ -23,6 +24,13 @@ def send_sms_notification(cloud_event: CloudEvent) -> None:
     """Send the SMS a submission event calls for. 2xx acknowledges; 503 asks for a retry; 422 marks poison."""
     # The push request's trace, span and execution id on every record of this delivery.
     logs.set_request_context(flask.request.headers, bootstrap.settings().project_id)
+    if cloud_event["type"] == WARMUP_EVENT_TYPE:
+        try:
+            bootstrap.sms_notifier().provider.warm()
+        except Exception:
+            # Best effort: the first SMS loads what is missing, or is retried by Pub/Sub if the provider is down.
+            log.warning("sms warm-up incomplete", exc_info=True)
+        return
     try:
         event = parse_submission_event(cloud_event.data)
         result = notify_citizen(event, bootstrap.sms_notifier(), now=dt.datetime.now(dt.UTC))

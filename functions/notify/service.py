@@ -157,12 +157,12 @@ def notify_citizen(event: SubmissionEvent, notifier: Notifier, now: dt.datetime)
     try:
         message_id = notifier.provider.send(number, rendered.text)
     except TransientSmsError as error:
-        notifier.store.finish(n.failed_update(notification_id, error, now))
+        notifier.store.finish(n.failed_update(notification_id, error, now), decision)
         raise RetryLater(error.reason.value) from None
     except PermanentSmsError as error:
-        notifier.store.finish(n.failed_update(notification_id, error, now))
+        notifier.store.finish(n.failed_update(notification_id, error, now), decision)
         if error.reason is n.FailureReason.OPTED_OUT:
             notifier.store.opt_out(recipient, source=notifier.provider.name, now=now)
         return Result(Outcome.FAILED, rendered.template, reason=error.reason.value, attempts=decision.attempts)
-    notifier.store.finish(n.sent_update(notification_id, message_id, now))
+    notifier.store.finish(n.sent_update(notification_id, message_id, now), decision)
     return Result(Outcome.SENT, rendered.template, attempts=decision.attempts)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 import bootstrap
 import logs
+from edge.warmup import WARMUP_EVENT_TYPE
 from reports.request import BadReportRequest, report_date
 from reports.service import build_and_publish
 
@@ -25,6 +26,9 @@ def build_nightly_report(cloud_event: CloudEvent) -> None:
     logs.set_request_context(flask.request.headers, bootstrap.settings().project_id)
     from google.api_core.exceptions import GoogleAPICallError, RetryError
 
+    if cloud_event["type"] == WARMUP_EVENT_TYPE:
+        bootstrap.report_context()
+        return
     now = dt.datetime.now(dt.UTC)
     try:
         date = report_date(cloud_event.data, now)

@@ -130,7 +130,7 @@ def _report(actor: Actor, path: str) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint(["GET", "POST", "PUT"], _project)
+@endpoint(["GET", "POST", "PUT"], _project, warm=lambda: bootstrap.staff_context())
 def staff_api(request: flask.Request) -> flask.Response:
     """/v1/staff/*: bearer-authenticated list, read, transition and audit of submissions; staff management; the
     Call Center desk; reports and today's figures."""
@@ -145,7 +145,7 @@ def staff_api(request: flask.Request) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint(["POST"], _project)
+@endpoint(["POST"], _project, warm=lambda: bootstrap.staff_context())
 def close_stale_followups(request: flask.Request) -> flask.Response:
     """Internal: close follow-ups idle for 10 working days (Cloud Scheduler daily, OIDC-authenticated)."""
     from staff import service

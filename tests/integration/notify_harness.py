@@ -49,6 +49,9 @@ class RecordingProxy:
     upstream: str
     fail_action: str = ""
     fail_next: int = 0
+    opted_out: tuple[str, ...] = ()
+    """Answered to ListPhoneNumbersOptedOut in place of moto's fixed list of UK numbers: the numbers that replied STOP
+    at SNS, which moto has no way to be told about."""
     exchanges: list[Exchange] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -71,6 +74,8 @@ class RecordingProxy:
                         proxy.fail_next -= 1
                 if failing:
                     status, headers, answer = 503, {"Content-Type": "text/xml"}, SNS_UNAVAILABLE
+                elif action == "ListPhoneNumbersOptedOut" and proxy.opted_out:
+                    status, headers, answer = 200, {"Content-Type": "text/xml"}, _opt_out_list(proxy.opted_out)
                 else:
                     status, headers, answer = _forward(proxy.upstream + self.path, body, dict(self.headers.items()))
                 with proxy._lock:
@@ -108,6 +113,15 @@ class RecordingProxy:
         with self._lock:
             self.exchanges.clear()
             self.fail_next = 0
+
+
+def _opt_out_list(numbers: tuple[str, ...]) -> bytes:
+    members = "".join(f"<member>{number}</member>" for number in numbers)
+    return (
+        '<ListPhoneNumbersOptedOutResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+        f"<ListPhoneNumbersOptedOutResult><phoneNumbers>{members}</phoneNumbers></ListPhoneNumbersOptedOutResult>"
+        "<ResponseMetadata><RequestId>test</RequestId></ResponseMetadata></ListPhoneNumbersOptedOutResponse>"
+    ).encode()
 
 
 def _action(body: bytes) -> str:

@@ -75,6 +75,20 @@ def test_every_route_reaches_its_target_through_the_gateway(standin: StackHandle
     assert httpx.get(f"{standin.base_url}/v1/not-a-route").json()["target"] == standin.topology.default_target
 
 
+def test_every_target_was_called_once_to_warm_up_before_the_stack_was_ready(standin: StackHandle) -> None:
+    from devstack.warmup import WARMUP_EVENT_TYPE, WARMUP_PATH
+
+    events_dir: Path = standin.events_dir  # type: ignore[attr-defined]
+    for target, signature in standin.topology.targets.items():
+        if signature == "http":
+            calls = (events_dir / f"{target}.calls").read_text().splitlines()
+            assert calls[0] == f"GET {WARMUP_PATH}", target
+            assert calls.count(f"GET {WARMUP_PATH}") == 1, target
+        else:
+            warmups = [e for e in _received(standin, target) if e["type"] == WARMUP_EVENT_TYPE]
+            assert len(warmups) == 1, target
+
+
 def test_internal_targets_answer_only_on_their_own_port(standin: StackHandle) -> None:
     for target in standin.topology.internal_http_targets:
         assert httpx.post(standin.target_url(target), json={}).json()["target"] == target

@@ -107,8 +107,8 @@ def plan_load(count: int, seed: int, *, twice: float = 0.10, reuse_nik: float = 
     for index in range(count):
         while True:
             national = f"{rng.choice(_PREFIXES)}{rng.randrange(10**8):08d}"
-            # moto answers "opted out" for every number ending in 99 (its stand-in for a STOP reply): notify then
-            # rightly sends nothing, so the load leaves those numbers out.
+            # moto calls every number ending in 99 opted out when asked one by one (CheckIfPhoneNumberIsOptedOut);
+            # notify now reads the account's list instead, but leaving them out keeps the load valid either way.
             if national not in used_numbers and not national.endswith("99"):
                 used_numbers.add(national)
                 break

@@ -74,11 +74,12 @@ def tf() -> dict[str, Any]:
 
 
 def _exported_targets() -> set[str]:
+    """The targets of functions/main.py's TARGETS table (read, not imported: importing would load every target)."""
     tree = ast.parse((REPO / "functions" / "main.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "TARGETS" for t in node.targets):
             return set(ast.literal_eval(node.value))
-    raise AssertionError("functions/main.py has no __all__")
+    raise AssertionError("functions/main.py has no TARGETS")
 
 
 def _topology_targets() -> set[str]:
@@ -199,6 +200,11 @@ def test_function_sizing_is_consistent(tf: dict[str, Any]) -> None:
         )  # beyond 540 s an HTTP-triggered gen2 function times out anyway
         if fn["concurrency"] > 1:
             assert float(fn["cpu"]) >= 1, f"{target}: concurrency > 1 needs a whole vCPU"
+        assert fn["min_instances"] in (0, "${var.warm_instances}"), target
+    # The citizen-facing paths are kept warm (docs/ARCHITECTURE.md, "Cold starts"); nothing else pays for idling.
+    warm = {target for target, fn in settings.items() if fn["min_instances"] != 0}
+    assert warm == {"submit_application", "submit_complaint", "send_sms_notification"}
+    assert tf["variable"]["warm_instances"]["default"] == 1
     # An event handler must finish before Pub/Sub gives up on the push and redelivers it.
     for sub in TOPOLOGY["subscriptions"]:
         if "push_target" in sub:

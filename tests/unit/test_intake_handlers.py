@@ -217,3 +217,25 @@ def test_the_relay_publishes_what_the_requests_left(ctx: IntakeContext) -> None:
     ctx.clock = lambda: NOW + dt.timedelta(minutes=1)
     assert relay.post("/").get_json() == {"published": 1, "failed": 0}
     assert store(ctx).outbox == {}
+
+
+@pytest.mark.parametrize("target", ["list_programs", "submit_application", "submit_complaint", "track_submission"])
+def test_the_warm_up_call_builds_the_context_and_changes_nothing(
+    target: str, monkeypatch: pytest.MonkeyPatch, ctx: IntakeContext
+) -> None:
+    from edge.warmup import WARMUP_PATH
+
+    built: list[IntakeContext] = []
+
+    def build() -> IntakeContext:
+        built.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(bootstrap, "intake_context", build)
+    answer = client(target).get(WARMUP_PATH)
+    assert answer.status_code == 204
+    assert built if target != "list_programs" else not built
+    assert store(ctx).submissions == {}
+    assert store(ctx).rate_limits == {}
+    assert isinstance(ctx.publisher, FakePublisher)
+    assert ctx.publisher.published == []

@@ -184,3 +184,23 @@ def test_the_scheduled_auto_close_answers_what_it_closed(ctx: StaffContext) -> N
     scheduler = create_app(target="close_stale_followups", source=str(HANDLERS), signature_type="http").test_client()
     assert scheduler.post("/").get_json() == {"closed": 0}
     assert scheduler.get("/").status_code == 405
+
+
+def test_the_warm_up_call_needs_no_token_builds_the_context_and_changes_nothing(
+    api: Any, ctx: StaffContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.warmup import WARMUP_PATH
+
+    built: list[StaffContext] = []
+
+    def build() -> StaffContext:
+        built.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(bootstrap, "staff_context", build)
+    answer = api.get(WARMUP_PATH)
+    assert answer.status_code == 204
+    assert built == [ctx]
+    assert store(ctx).submissions == {CODE: _complaint(CODE)}
+    assert isinstance(ctx.publisher, FakePublisher)
+    assert ctx.publisher.published == []
