@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-import bootstrap
 from bahagia import calendar
-from bahagia.catalogue import catalogue
 from intake.service import IntakeContext
-from settings import Settings
 from tests import samples
-from tests.fakes import FakePublisher, FakeSubmissionStore
+from tests.in_process import BROWSER, intake_client, wire_intake
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "intake" / "handlers.py"
 LATE_UTC = dt.datetime(2026, 3, 26, 23, 30, tzinfo=dt.UTC)  # Friday 27 March 2026, 06:30 WIB
-BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 @pytest.mark.parametrize(
@@ -46,19 +39,7 @@ def test_a_naive_timestamp_is_refused_rather_than_guessed() -> None:
 
 @pytest.fixture
 def ctx(monkeypatch: pytest.MonkeyPatch) -> IntakeContext:
-    context = IntakeContext(
-        settings=Settings(environment="test", secret_key="dates-test-secret"),
-        catalogue=catalogue(),
-        store=FakeSubmissionStore(),
-        publisher=FakePublisher(),
-        clock=lambda: LATE_UTC,
-    )
-    monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
-    return context
-
-
-def _client(target: str) -> Any:
-    return create_app(target=target, source=str(HANDLERS), signature_type="http").test_client()
+    return wire_intake(monkeypatch, LATE_UTC, "dates-test-secret")
 
 
 def _visible_times(html: str) -> list[str]:
@@ -66,9 +47,11 @@ def _visible_times(html: str) -> list[str]:
 
 
 def test_the_status_page_shows_the_wib_date_of_a_step_made_at_2330_utc(ctx: IntakeContext) -> None:
-    accepted = _client("submit_application").post("/v1/applications", json=samples.application())
+    accepted = intake_client("submit_application").post("/v1/applications", json=samples.application())
     code, pin = accepted.get_json()["tracking_code"], accepted.get_json()["pin"]
-    page = _client("track_submission").post("/v1/track", data={"tracking_code": code, "pin": pin}, headers=BROWSER)
+    page = intake_client("track_submission").post(
+        "/v1/track", data={"tracking_code": code, "pin": pin}, headers=BROWSER
+    )
     html = page.get_data(as_text=True)
     assert _visible_times(html) == ["27 Maret 2026"]
     # Verification is due 3 working days after Friday 27 March: Monday 30, Tuesday 31 March, Wednesday 1 April.
@@ -78,11 +61,11 @@ def test_the_status_page_shows_the_wib_date_of_a_step_made_at_2330_utc(ctx: Inta
 
 def test_the_receipt_page_shows_the_wib_date_it_was_received(ctx: IntakeContext) -> None:
     form = dict(samples.flatten(samples.complaint(occurred_on="2026-03-20")))
-    browser = _client("submit_complaint")
+    browser = intake_client("submit_complaint")
     response = browser.post("/v1/complaints", data=form, headers=BROWSER)
     code = response.headers["Location"].rsplit("/", 1)[1]
     name, _, value = response.headers["Set-Cookie"].split(";")[0].partition("=")
-    tracker = _client("track_submission")
+    tracker = intake_client("track_submission")
     tracker.set_cookie(name, value, path=f"/v1/receipt/{code}")
     html = tracker.get(f"/v1/receipt/{code}", headers=BROWSER).get_data(as_text=True)
     assert _visible_times(html) == ["27 Maret 2026"]

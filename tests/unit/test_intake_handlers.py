@@ -7,41 +7,22 @@ form flow of a browser without JavaScript (303, receipt cookie, HTML errors) and
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
 
 import pytest
-from functions_framework import create_app
 
 import bootstrap
-from bahagia.catalogue import catalogue
 from intake.service import IntakeContext
-from settings import Settings
 from tests import samples
 from tests.fakes import FakePublisher, FakeSubmissionStore
+from tests.in_process import BROWSER, intake_client, wire_intake
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "intake" / "handlers.py"
 NOW = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)  # Sunday 10:00 WIB
 JSON = {"Accept": "application/json"}
-BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 @pytest.fixture
 def ctx(monkeypatch: pytest.MonkeyPatch) -> IntakeContext:
-    context = IntakeContext(
-        settings=Settings(environment="test", secret_key="handler-test-secret"),
-        catalogue=catalogue(),
-        store=FakeSubmissionStore(),
-        publisher=FakePublisher(),
-        clock=lambda: NOW,
-    )
-    # The composition root is the one seam: every target asks bootstrap for its context.
-    monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
-    return context
-
-
-def client(target: str) -> Any:
-    return create_app(target=target, source=str(HANDLERS), signature_type="http").test_client()
+    return wire_intake(monkeypatch, NOW, "handler-test-secret")
 
 
 def store(ctx: IntakeContext) -> FakeSubmissionStore:
@@ -50,7 +31,7 @@ def store(ctx: IntakeContext) -> FakeSubmissionStore:
 
 
 def test_a_json_application_is_201_with_its_location_pin_and_one_event(ctx: IntakeContext) -> None:
-    response = client("submit_application").post("/v1/applications", json=samples.application(), headers=JSON)
+    response = intake_client("submit_application").post("/v1/applications", json=samples.application(), headers=JSON)
     assert response.status_code == 201
     body = response.get_json()
     assert (
@@ -68,7 +49,7 @@ def test_a_json_application_is_201_with_its_location_pin_and_one_event(ctx: Inta
 
 
 def test_the_same_key_twice_is_one_submission_and_the_replay_says_so(ctx: IntakeContext) -> None:
-    post = client("submit_complaint").post
+    post = intake_client("submit_complaint").post
     headers = {**JSON, "Idempotency-Key": "handler-key-0001"}
     first = post("/v1/complaints", json=samples.complaint(), headers=headers)
     again = post("/v1/complaints", json=samples.complaint(), headers=headers)
@@ -84,7 +65,7 @@ def test_the_same_key_twice_is_one_submission_and_the_replay_says_so(ctx: Intake
 
 
 def test_a_bad_key_is_judged_before_the_body(ctx: IntakeContext) -> None:
-    response = client("submit_complaint").post(
+    response = intake_client("submit_complaint").post(
         "/v1/complaints", json={"category": "nope"}, headers={**JSON, "Idempotency-Key": "short"}
     )
     assert response.status_code == 422
@@ -116,7 +97,7 @@ def test_a_bad_key_is_judged_before_the_body(ctx: IntakeContext) -> None:
 def test_what_cannot_be_read_is_answered_in_the_contracts_shape(
     ctx: IntakeContext, data: bytes, content_type: str, status: int, code: str
 ) -> None:
-    response = client("submit_application").post("/v1/applications", data=data, content_type=content_type)
+    response = intake_client("submit_application").post("/v1/applications", data=data, content_type=content_type)
     assert response.status_code == status
     assert response.content_type == "application/json; charset=utf-8"
     assert response.get_json()["error"]["code"] == code
@@ -124,7 +105,7 @@ def test_what_cannot_be_read_is_answered_in_the_contracts_shape(
 
 
 def test_a_browser_form_post_goes_to_its_receipt_with_the_pin_in_a_cookie(ctx: IntakeContext) -> None:
-    browser = client("submit_complaint")
+    browser = intake_client("submit_complaint")
     form = dict(samples.flatten(samples.complaint()))
     response = browser.post("/v1/complaints", data=form, headers=BROWSER)
     assert response.status_code == 303
@@ -134,7 +115,7 @@ def test_a_browser_form_post_goes_to_its_receipt_with_the_pin_in_a_cookie(ctx: I
     assert "HttpOnly" in cookie
     assert f"Path=/v1/receipt/{code}" in cookie
     name, _, value = cookie.split(";")[0].partition("=")
-    tracker = client("track_submission")
+    tracker = intake_client("track_submission")
     tracker.set_cookie(name, value, path=f"/v1/receipt/{code}")
     receipt = tracker.get(f"/v1/receipt/{code}", headers=BROWSER)
     assert receipt.status_code == 200
@@ -143,16 +124,16 @@ def test_a_browser_form_post_goes_to_its_receipt_with_the_pin_in_a_cookie(ctx: I
     assert 'data-testid="pin"' in html
     assert f"{code[:4]}-{code[4:]}" in html
     assert "frame-ancestors 'none'" in receipt.headers["Content-Security-Policy"]
-    without_cookie = client("track_submission").get(f"/v1/receipt/{code}", headers=BROWSER)
+    without_cookie = intake_client("track_submission").get(f"/v1/receipt/{code}", headers=BROWSER)
     assert 'data-testid="pin"' not in without_cookie.get_data(as_text=True)
 
 
 def test_the_receipt_shows_the_pin_once_and_a_reload_does_not(ctx: IntakeContext) -> None:
     form = dict(samples.flatten(samples.complaint()))
-    response = client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
+    response = intake_client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
     [code] = store(ctx).submissions
     name, _, value = response.headers["Set-Cookie"].split(";")[0].partition("=")
-    tracker = client("track_submission")  # one browser: its cookie jar keeps what the answers set
+    tracker = intake_client("track_submission")  # one browser: its cookie jar keeps what the answers set
     tracker.set_cookie(name, value, path=f"/v1/receipt/{code}")
     first = tracker.get(f"/v1/receipt/{code}", headers=BROWSER)
     assert 'data-testid="pin"' in first.get_data(as_text=True)
@@ -170,7 +151,7 @@ def test_the_receipt_shows_the_pin_once_and_a_reload_does_not(ctx: IntakeContext
 
 def test_a_browser_form_that_fails_validation_gets_a_page_of_its_errors(ctx: IntakeContext) -> None:
     form = dict(samples.flatten(samples.complaint(description="pendek")))
-    response = client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
+    response = intake_client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
     assert response.status_code == 422
     assert response.content_type == "text/html; charset=utf-8"
     html = response.get_data(as_text=True)
@@ -181,9 +162,9 @@ def test_a_browser_form_that_fails_validation_gets_a_page_of_its_errors(ctx: Int
 
 
 def test_tracking_by_path_and_by_the_status_form(ctx: IntakeContext) -> None:
-    accepted = client("submit_application").post("/v1/applications", json=samples.application(), headers=JSON)
+    accepted = intake_client("submit_application").post("/v1/applications", json=samples.application(), headers=JSON)
     code, pin = accepted.get_json()["tracking_code"], accepted.get_json()["pin"]
-    track = client("track_submission")
+    track = intake_client("track_submission")
     found = track.get(f"/v1/track/{code.lower()}?pin={pin}", headers=JSON)
     assert found.status_code == 200
     assert found.get_json()["status"] == "diterima"
@@ -198,7 +179,7 @@ def test_tracking_by_path_and_by_the_status_form(ctx: IntakeContext) -> None:
 
 
 def test_the_catalogue_and_the_openapi_document_and_nothing_else(ctx: IntakeContext) -> None:
-    programs = client("list_programs")
+    programs = intake_client("list_programs")
     catalogue_response = programs.get("/v1/programs", headers={"Accept-Encoding": "gzip"})
     assert catalogue_response.status_code == 200
     assert catalogue_response.headers["Content-Encoding"] == "gzip"
@@ -211,8 +192,8 @@ def test_the_catalogue_and_the_openapi_document_and_nothing_else(ctx: IntakeCont
 
 def test_the_relay_publishes_what_the_requests_left(ctx: IntakeContext) -> None:
     ctx.publisher.fail_next = 1  # type: ignore[attr-defined]
-    assert client("submit_complaint").post("/v1/complaints", json=samples.complaint()).status_code == 201
-    relay = client("relay_outbox")
+    assert intake_client("submit_complaint").post("/v1/complaints", json=samples.complaint()).status_code == 201
+    relay = intake_client("relay_outbox")
     assert relay.post("/").get_json() == {"published": 0, "failed": 0}  # too young: its request may still publish
     ctx.clock = lambda: NOW + dt.timedelta(minutes=1)
     assert relay.post("/").get_json() == {"published": 1, "failed": 0}
@@ -232,7 +213,7 @@ def test_the_warm_up_call_builds_the_context_and_changes_nothing(
         return ctx
 
     monkeypatch.setattr(bootstrap, "intake_context", build)
-    answer = client(target).get(WARMUP_PATH)
+    answer = intake_client(target).get(WARMUP_PATH)
     assert answer.status_code == 204
     assert built if target != "list_programs" else not built
     assert store(ctx).submissions == {}

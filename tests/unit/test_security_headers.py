@@ -12,41 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-import bootstrap
-from bahagia.catalogue import catalogue
 from intake.service import IntakeContext
 from reports.figures import CountersInMemory, DocumentFigures
 from reports.service import HTML_TYPE, ReportContext, file_names
 from reports.serving import report_download
-from settings import Settings
 from tests import samples
-from tests.fakes import FakePublisher, FakeSubmissionStore
+from tests.in_process import BROWSER, intake_client, wire_intake
 from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "intake" / "handlers.py"
 NOW = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
-BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 HSTS = "max-age=31536000; includeSubDomains"
 STATIC = json.loads((Path(__file__).parents[2] / "infra" / "topology.json").read_text())["static"]["response_headers"]
 
 
 @pytest.fixture
 def ctx(monkeypatch: pytest.MonkeyPatch) -> IntakeContext:
-    context = IntakeContext(
-        settings=Settings(environment="test", secret_key="headers-test-secret"),
-        catalogue=catalogue(),
-        store=FakeSubmissionStore(),
-        publisher=FakePublisher(),
-        clock=lambda: NOW,
-    )
-    monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
-    return context
-
-
-def _client(target: str) -> Any:
-    return create_app(target=target, source=str(HANDLERS), signature_type="http").test_client()
+    return wire_intake(monkeypatch, NOW, "headers-test-secret")
 
 
 def _policy(header: str) -> dict[str, str]:
@@ -72,14 +54,14 @@ def _assert_hardened_page(response: Any) -> None:
 
 def test_every_page_the_intake_functions_draw(ctx: IntakeContext) -> None:
     form = dict(samples.flatten(samples.complaint()))
-    posted = _client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
+    posted = intake_client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
     assert posted.status_code == 303
     code = posted.headers["Location"].rsplit("/", 1)[1]
-    tracker = _client("track_submission")
+    tracker = intake_client("track_submission")
     pages = {
         "receipt": tracker.get(f"/v1/receipt/{code}", headers=BROWSER),
         "status error": tracker.post("/v1/track", data={"tracking_code": code, "pin": "000000"}, headers=BROWSER),
-        "form errors": _client("submit_complaint").post(
+        "form errors": intake_client("submit_complaint").post(
             "/v1/complaints", data={**form, "description": "pendek"}, headers=BROWSER
         ),
     }
@@ -89,8 +71,8 @@ def test_every_page_the_intake_functions_draw(ctx: IntakeContext) -> None:
 
 
 def test_the_status_page(ctx: IntakeContext) -> None:
-    accepted = _client("submit_application").post("/v1/applications", json=samples.application()).get_json()
-    page = _client("track_submission").post(
+    accepted = intake_client("submit_application").post("/v1/applications", json=samples.application()).get_json()
+    page = intake_client("track_submission").post(
         "/v1/track", data={"tracking_code": accepted["tracking_code"], "pin": accepted["pin"]}, headers=BROWSER
     )
     assert page.status_code == 200
@@ -99,9 +81,9 @@ def test_the_status_page(ctx: IntakeContext) -> None:
 
 def test_json_answers_may_not_be_framed_or_run_either(ctx: IntakeContext) -> None:
     for response in (
-        _client("submit_application").post("/v1/applications", json=samples.application()),
-        _client("track_submission").get("/v1/track/ABCD2345R?pin=123456"),
-        _client("list_programs").get("/v1/nowhere"),
+        intake_client("submit_application").post("/v1/applications", json=samples.application()),
+        intake_client("track_submission").get("/v1/track/ABCD2345R?pin=123456"),
+        intake_client("list_programs").get("/v1/nowhere"),
     ):
         assert response.headers["Strict-Transport-Security"] == HSTS
         assert _policy(response.headers["Content-Security-Policy"]) == {

@@ -10,13 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-import bootstrap
 from bahagia import notifications as n
 from bahagia import report_counters, sms
 from bahagia.catalogue import catalogue
@@ -26,10 +23,10 @@ from notify.events import SubmissionEvent
 from notify.service import Notifier, Outcome, notify_citizen
 from settings import Settings
 from tests import samples
-from tests.fakes import FakeNotificationStore, FakePublisher, FakeSms, FakeSubmissions, FakeSubmissionStore
+from tests.fakes import FakeNotificationStore, FakeSms, FakeSubmissions, FakeSubmissionStore
+from tests.in_process import intake_client, wire_intake
 from tests.privacy import PersonalData
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "intake" / "handlers.py"
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
 ADDRESS = "203.0.113.77"
 
@@ -39,15 +36,7 @@ ADDRESS = "203.0.113.77"
 
 @pytest.fixture
 def ctx(monkeypatch: pytest.MonkeyPatch) -> IntakeContext:
-    context = IntakeContext(
-        settings=Settings(environment="test", secret_key="budget-secret"),
-        catalogue=catalogue(),
-        store=FakeSubmissionStore(),
-        publisher=FakePublisher(),
-        clock=lambda: NOW,
-    )
-    monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
-    return context
+    return wire_intake(monkeypatch, NOW, "budget-secret")
 
 
 def _stored(ctx: IntakeContext, code: str) -> dict[str, Any]:
@@ -59,7 +48,7 @@ def test_the_submission_carries_a_daily_keyed_hash_of_the_clients_address(
     ctx: IntakeContext, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    post = create_app(target="submit_complaint", source=str(HANDLERS), signature_type="http").test_client().post
+    post = intake_client("submit_complaint").post
     first = post("/v1/complaints", json=samples.complaint(), headers={"X-Forwarded-For": ADDRESS}).get_json()
     again = post(
         "/v1/complaints", json=samples.complaint(description="Lampu jalan padam sejak seminggu."),

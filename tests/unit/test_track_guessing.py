@@ -7,39 +7,25 @@ these tests drive the rules and the HTTP flow in process, on fakes.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-import bootstrap
-from bahagia.catalogue import catalogue
 from bahagia.errors import BahagiaError
 from intake import service
 from intake.devices import DEVICE_COOKIE, TrustedDevice
 from intake.handlers import accept
 from intake.service import IntakeContext
-from settings import Settings
 from tests import samples
-from tests.fakes import FakePublisher, FakeSubmissionStore
+from tests.fakes import FakeSubmissionStore
+from tests.in_process import BROWSER, intake_client, wire_intake
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "intake" / "handlers.py"
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
-BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 @pytest.fixture
 def ctx(monkeypatch: pytest.MonkeyPatch) -> IntakeContext:
-    context = IntakeContext(
-        settings=Settings(environment="test", secret_key="guessing-unit-secret"),
-        catalogue=catalogue(),
-        store=FakeSubmissionStore(),
-        publisher=FakePublisher(),
-        clock=lambda: NOW,
-    )
-    monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
-    return context
+    return wire_intake(monkeypatch, NOW, "guessing-unit-secret")
 
 
 def _status(ctx: IntakeContext, code: str, pin: str, client: str, device: TrustedDevice | None = None) -> int:
@@ -99,10 +85,6 @@ def test_one_address_cannot_spray_many_codes(ctx: IntakeContext) -> None:
     assert set(answers[20:]) == {429}
 
 
-def _client(target: str) -> Any:
-    return create_app(target=target, source=str(HANDLERS), signature_type="http").test_client()
-
-
 def _device_cookie(response: Any) -> str:
     [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{DEVICE_COOKIE}=")]
     assert "Path=/v1/;" in cookie or cookie.endswith("Path=/v1/")
@@ -113,11 +95,11 @@ def _device_cookie(response: Any) -> str:
 
 def test_over_http_the_phone_that_filed_the_code_keeps_access_during_an_attack(ctx: IntakeContext) -> None:
     form = dict(samples.flatten(samples.complaint()))
-    filed = _client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
+    filed = intake_client("submit_complaint").post("/v1/complaints", data=form, headers=BROWSER)
     [code] = store_codes(ctx)
-    phone = _client("track_submission")
+    phone = intake_client("track_submission")
     phone.set_cookie(DEVICE_COOKIE, _device_cookie(filed), path="/v1/")
-    stranger = _client("track_submission")
+    stranger = intake_client("track_submission")
     for i in range(1, 9):
         wrong = stranger.post(
             "/v1/track",
@@ -135,7 +117,7 @@ def test_over_http_the_phone_that_filed_the_code_keeps_access_during_an_attack(c
     )
     assert page.status_code == 200
     _device_cookie(page)  # trusted again, for another 180 days
-    forged = _client("track_submission")
+    forged = intake_client("track_submission")
     forged.set_cookie(DEVICE_COOKIE, "eyJkIjoib3duZXIiLCJjIjpbXX0.forged.signature", path="/v1/")
     refused = forged.post(
         "/v1/track",
@@ -146,10 +128,10 @@ def test_over_http_the_phone_that_filed_the_code_keeps_access_during_an_attack(c
 
 
 def test_a_json_submission_and_a_right_pin_make_the_device_trusted(ctx: IntakeContext) -> None:
-    filed = _client("submit_application").post("/v1/applications", json=samples.application())
+    filed = intake_client("submit_application").post("/v1/applications", json=samples.application())
     body = filed.get_json()
     _device_cookie(filed)
-    found = _client("track_submission").get(f"/v1/track/{body['tracking_code']}?pin={body['pin']}")
+    found = intake_client("track_submission").get(f"/v1/track/{body['tracking_code']}?pin={body['pin']}")
     assert found.status_code == 200
     _device_cookie(found)
 
@@ -161,7 +143,7 @@ def store_codes(ctx: IntakeContext) -> list[str]:
 
 def _receipt_pin(filed: Any, code: str) -> str:
     name, _, value = filed.headers["Set-Cookie"].split(";")[0].partition("=")
-    browser = _client("track_submission")
+    browser = intake_client("track_submission")
     browser.set_cookie(name, value, path=f"/v1/receipt/{code}")
     html = browser.get(f"/v1/receipt/{code}", headers=BROWSER).get_data(as_text=True)
     return html.split('data-testid="pin">', 1)[1].split("<", 1)[0]
@@ -170,13 +152,13 @@ def _receipt_pin(filed: Any, code: str) -> str:
 def test_a_device_that_files_twice_is_trusted_for_both_codes(ctx: IntakeContext) -> None:
     from intake import devices
 
-    first = _client("submit_application").post("/v1/applications", json=samples.application())
-    phone = _client("submit_complaint")  # the same browser: the cookie's path sends it with the second filing
+    first = intake_client("submit_application").post("/v1/applications", json=samples.application())
+    phone = intake_client("submit_complaint")  # the same browser: the cookie's path sends it with the second filing
     phone.set_cookie(DEVICE_COOKIE, _device_cookie(first), path="/v1/")
     second = phone.post("/v1/complaints", json=samples.complaint())
     assert second.status_code == 201
     codes = [first.get_json()["tracking_code"], second.get_json()["tracking_code"]]
-    request = _client("track_submission").application.test_request_context(
+    request = intake_client("track_submission").application.test_request_context(
         "/v1/track", headers={"Cookie": f"{DEVICE_COOKIE}={_device_cookie(second)}"}
     )
     with request:
