@@ -55,18 +55,9 @@ def load_1min() -> float:
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU of every live process in a process group (a component's whole tree: gunicorn's worker,
     the JVM behind the Pub/Sub emulator's launcher script)."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _CLOCK_TICKS
+    from devstack.processes import group_members
+
+    return sum(int(fields[11]) + int(fields[12]) for fields in group_members(pgid)) / _CLOCK_TICKS  # utime + stime
 
 
 def own_cpu_seconds() -> float:

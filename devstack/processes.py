@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,19 +76,7 @@ class ManagedProcess:
         return self._group_has_live_member()
 
     def _group_has_live_member(self) -> bool:
-        pgid = self.popen.pid
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            # Fields after the parenthesised command: state ppid pgrp ...
-            fields = stat[stat.rfind(")") + 2 :].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-        return False
+        return any(fields[0] != "Z" for fields in group_members(self.popen.pid))
 
 
 def spawn(
@@ -137,6 +125,21 @@ def stop_all(processes: Sequence[ManagedProcess], timeout: float = 10.0) -> None
             proc.signal_group(signal.SIGKILL)
             proc.popen.wait()
         proc.stopped = True
+
+
+def group_members(pgid: int) -> Iterator[list[str]]:
+    """The /proc/<pid>/stat fields after the parenthesised command (state ppid pgrp ... utime stime ...) of every
+    process in a process group: a component's whole tree, e.g. the JVM behind the Pub/Sub emulator's launcher."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # it ended while we looked
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if int(fields[2]) == pgid:
+            yield fields
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
