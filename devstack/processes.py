@@ -142,14 +142,20 @@ def group_members(pgid: int) -> Iterator[list[str]]:
             yield fields
 
 
-def http_status(url: str, timeout: float = 2.0) -> int | None:
-    """The status of a GET, or None when nothing answers."""
+def http_status(
+    url: str,
+    timeout: float = 2.0,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> int | None:
+    """The status of one request (a GET unless told), or None when nothing answers."""
     parts = url.split("/", 3)
     host, _, port = parts[2].partition(":")
     path = "/" + (parts[3] if len(parts) > 3 else "")
     conn = http.client.HTTPConnection(host, int(port or 80), timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request(method, path, body=body, headers=dict(headers or {}))
         response = conn.getresponse()
         response.read()
         return response.status

@@ -8,11 +8,12 @@ event target. Production: docs/ARCHITECTURE.md, "Cold starts".
 
 from __future__ import annotations
 
-import http.client
 import json
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+
+from devstack.processes import http_status
 
 WARMUP_PATH = "/_ah/warmup"
 WARMUP_EVENT_TYPE = "dev.bahagia.warmup"
@@ -20,32 +21,16 @@ WARMUP_EVENT_TYPE = "dev.bahagia.warmup"
 
 def warm_up_call(url: str, signature: str, timeout: float) -> int | None:
     """One warm-up call; its HTTP status, or None when the target did not answer."""
-    host_port = url.removeprefix("http://").rstrip("/")
-    host, _, port = host_port.partition(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        if signature == "cloudevent":
-            conn.request(
-                "POST",
-                "/",
-                body=json.dumps({}).encode(),
-                headers={
-                    "Content-Type": "application/json",
-                    "ce-specversion": "1.0",
-                    "ce-id": uuid.uuid4().hex,
-                    "ce-source": "//devstack/warmup",
-                    "ce-type": WARMUP_EVENT_TYPE,
-                },
-            )
-        else:
-            conn.request("GET", WARMUP_PATH)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        conn.close()
+    if signature != "cloudevent":
+        return http_status(url.rstrip("/") + WARMUP_PATH, timeout)
+    headers = {
+        "Content-Type": "application/json",
+        "ce-specversion": "1.0",
+        "ce-id": uuid.uuid4().hex,
+        "ce-source": "//devstack/warmup",
+        "ce-type": WARMUP_EVENT_TYPE,
+    }
+    return http_status(url.rstrip("/") + "/", timeout, "POST", json.dumps({}).encode(), headers)
 
 
 def warm_up(
