@@ -14,9 +14,11 @@ import bootstrap
 from bahagia.catalogue import catalogue
 from intake.service import IntakeContext
 from settings import Settings
+from staff import auth
 from tests.fakes import FakePublisher, FakeSubmissionStore
 
 FUNCTIONS = Path(__file__).parents[1] / "functions"
+STAFF_AUDIENCE = "bahagia-staff"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
@@ -40,3 +42,15 @@ def wire_intake(monkeypatch: pytest.MonkeyPatch, now: dt.datetime, secret: str) 
     )
     monkeypatch.setattr(bootstrap, "intake_context", lambda: context)
     return context
+
+
+def staff_client() -> Any:
+    return target_client("staff_api", "staff/handlers.py")
+
+
+def staff_bearer(key: bytes, role: str, opd: str | None = None, email: str | None = None) -> dict[str, str]:
+    """The Authorization header of a local staff token (an hour long) for this role and OPD."""
+    email = email or f"{role}@jambikota.go.id"
+    now = dt.datetime.now(dt.UTC)
+    token = auth.issue_local_token(key, STAFF_AUDIENCE, email, role, opd, now, dt.timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}

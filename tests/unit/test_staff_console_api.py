@@ -5,11 +5,9 @@ a channel) and today's figures."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
 import bootstrap
 from bahagia import calendar, channels, lifecycle, report_counters, sla
@@ -23,12 +21,11 @@ from staff.queries import parse_list_query
 from staff.service import StaffContext
 from tests import samples
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore, FakeSubmissionStore
+from tests.in_process import STAFF_AUDIENCE, staff_bearer, staff_client
 from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "staff" / "handlers.py"
 NOW = dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)  # Monday 11:00 WIB
 KEY = derive_key(b"staff-console-test-secret", "staff-token")
-AUDIENCE = "bahagia-staff"
 CALLER = "+6281398765432"
 CODES = ["ABCD2345R", "BCDE2345Z", "CDEF2345Z", "DEFG2345Z", "EFGH2345Z"]
 
@@ -86,7 +83,7 @@ def ctx(monkeypatch: pytest.MonkeyPatch, cases: dict[str, dict[str, Any]]) -> St
         settings=Settings(environment="test"),
         store=FakeStaffStore(submissions=cases),
         publisher=FakePublisher(),
-        verifier=auth.LocalTokenVerifier(KEY, AUDIENCE, opd_ids),
+        verifier=auth.LocalTokenVerifier(KEY, STAFF_AUDIENCE, opd_ids),
         directory=FakeStaffDirectory(),
         opd_ids=opd_ids,
         clock=lambda: NOW,
@@ -112,14 +109,12 @@ def ctx(monkeypatch: pytest.MonkeyPatch, cases: dict[str, dict[str, Any]]) -> St
 
 
 def bearer(role: str, opd: str | None = None, email: str | None = None) -> dict[str, str]:
-    email = email or f"{role}@jambikota.go.id"
-    token = auth.issue_local_token(KEY, AUDIENCE, email, role, opd, dt.datetime.now(dt.UTC), dt.timedelta(hours=1))
-    return {"Authorization": f"Bearer {token}"}
+    return staff_bearer(KEY, role, opd, email)
 
 
 @pytest.fixture
 def api() -> Any:
-    return create_app(target="staff_api", source=str(HANDLERS), signature_type="http").test_client()
+    return staff_client()
 
 
 def _codes(response: Any) -> list[str]:

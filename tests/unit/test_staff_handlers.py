@@ -7,11 +7,9 @@ Tokens, routes, methods, the report files, and the order in which a request is j
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
 import bootstrap
 from bahagia import calendar, sla
@@ -22,12 +20,11 @@ from settings import Settings, derive_key
 from staff import auth
 from staff.service import StaffContext
 from tests.fakes import FakePublisher, FakeStaffDirectory, FakeStaffStore
+from tests.in_process import STAFF_AUDIENCE, staff_bearer, staff_client, target_client
 from tests.reports_fakes import FakeReportFiles, FakeReportStore
 
-HANDLERS = Path(__file__).parents[2] / "functions" / "staff" / "handlers.py"
 NOW = dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)  # Monday 11:00 WIB
 KEY = derive_key(b"staff-handler-test-secret", "staff-token")  # 32 bytes, as Settings derives it
-AUDIENCE = "bahagia-staff"
 CODE = "ABCD2345R"  # a valid tracking code (check character included)
 
 
@@ -62,7 +59,7 @@ def ctx(monkeypatch: pytest.MonkeyPatch) -> StaffContext:
         settings=Settings(environment="test"),
         store=FakeStaffStore(submissions={CODE: _complaint(CODE)}),
         publisher=FakePublisher(),
-        verifier=auth.LocalTokenVerifier(KEY, AUDIENCE, opd_ids),
+        verifier=auth.LocalTokenVerifier(KEY, STAFF_AUDIENCE, opd_ids),
         directory=FakeStaffDirectory(),
         opd_ids=opd_ids,
         clock=lambda: NOW,
@@ -80,14 +77,12 @@ def ctx(monkeypatch: pytest.MonkeyPatch) -> StaffContext:
 
 
 def bearer(role: str, opd: str | None = None, email: str | None = None) -> dict[str, str]:
-    email = email or f"{role}@jambikota.go.id"
-    token = auth.issue_local_token(KEY, AUDIENCE, email, role, opd, dt.datetime.now(dt.UTC), dt.timedelta(hours=1))
-    return {"Authorization": f"Bearer {token}"}
+    return staff_bearer(KEY, role, opd, email)
 
 
 @pytest.fixture
 def api() -> Any:
-    return create_app(target="staff_api", source=str(HANDLERS), signature_type="http").test_client()
+    return staff_client()
 
 
 def store(ctx: StaffContext) -> FakeStaffStore:
@@ -181,7 +176,7 @@ def test_report_files_are_for_pimpinan_and_admin(ctx: StaffContext, api: Any) ->
 
 
 def test_the_scheduled_auto_close_answers_what_it_closed(ctx: StaffContext) -> None:
-    scheduler = create_app(target="close_stale_followups", source=str(HANDLERS), signature_type="http").test_client()
+    scheduler = target_client("close_stale_followups", "staff/handlers.py")
     assert scheduler.post("/").get_json() == {"closed": 0}
     assert scheduler.get("/").status_code == 405
 
