@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from bahagia.codes import format_tracking_code
+from bahagia.events import RECEIVED as RECEIVED  # re-exported: the SMS texts are chosen by event type
+from bahagia.events import STATUS_CHANGED as STATUS_CHANGED
+from bahagia.events import TYPES
 
 SENDER_PREFIX = "Pemkot Jambi:"
 STATUS_URL_MAX_LENGTH = 40
@@ -38,9 +41,7 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
-RECEIVED = "submission.received"
-STATUS_CHANGED = "submission.status_changed"
-EVENT_TYPES = (RECEIVED, STATUS_CHANGED)
+EVENT_TYPES = TYPES  # the events that can carry an SMS: both kinds on submission-events
 
 GENERIC_OPD = "perangkat daerah terkait"
 
