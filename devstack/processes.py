@@ -6,16 +6,17 @@ import contextlib
 import ctypes
 import http.client
 import os
+import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 
-# Resolved before any fork: the child between fork and exec must not load libraries (it may hold no locks).
+# For exit_with_parent: devstack.run asks for it for itself (its children get it from with_parent_death_signal).
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -28,15 +29,23 @@ def exit_with_parent(sig: int = signal.SIGTERM) -> None:
     _libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
-def _child_setup(parent_pid: int) -> Callable[[], None]:
-    def setup() -> None:
-        # SIGTERM rather than SIGKILL lets gunicorn stop its worker and Java run its shutdown hooks.
-        exit_with_parent(signal.SIGTERM)
-        # The parent may have died between fork and prctl; then nobody would ever send the signal.
-        if os.getppid() != parent_pid:
-            os._exit(1)
+def with_parent_death_signal(argv: Sequence[str], sig: signal.Signals = signal.SIGTERM) -> list[str]:
+    """`argv` started through util-linux's setpriv, which sets PR_SET_PDEATHSIG and execs it in the same process.
 
-    return setup
+    Not subprocess's preexec_fn: that makes Python fork (not vfork), run its at-fork handlers and Python code in the
+    child, which the subprocess docs call unsafe in a process with threads; the test session and `make run` hold
+    gRPC clients whose threads can make such a fork hang in C, out of reach of any signal handler (grpc/grpc#37259).
+    Without preexec_fn subprocess spawns with vfork and runs no Python in the child. SIGTERM rather than SIGKILL lets
+    gunicorn stop its worker and Java run its shutdown hooks. The parent may die between the spawn and setpriv's
+    prctl, and then nobody would ever send the signal: a shell between the two checks that its parent is still this
+    process (the death signal survives exec) before it becomes the component.
+    """
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise StartupError("setpriv is missing: apt-get install util-linux")
+    death_signal = f"--pdeathsig={sig.name.removeprefix('SIG')}"
+    guard = 'test "$PPID" = "$0" && exec "$@"'
+    return [setpriv, death_signal, "--", "/bin/sh", "-c", guard, str(os.getpid()), *argv]
 
 
 def log_tail(path: Path, lines: int = 15) -> str:
@@ -92,18 +101,18 @@ def spawn(
     Must be called from a thread that lives as long as the child: PR_SET_PDEATHSIG fires when the *thread* that
     forked it ends, so the stack spawns everything from the main thread.
     """
+    command = with_parent_death_signal(argv)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         # argv is built by devstack.components from fixed parts and paths of this machine
         popen = subprocess.Popen(  # noqa: S603
-            list(argv),
+            command,
             env=dict(env),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_child_setup(os.getpid()),  # the only way to set PR_SET_PDEATHSIG
         )
     return ManagedProcess(name=name, popen=popen, log_path=log_path)
 
