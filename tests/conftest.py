@@ -20,8 +20,9 @@ from devstack.topology import DEFAULT_TOPOLOGY
 # processes they start).
 os.environ["BAHAGIA_ENVIRONMENT"] = "test"
 
-# The privacy guard watches every tier; the reliability plugin adds --full and the table of figures.
-pytest_plugins = ("tests.privacy", "tests.reliability.plugin")
+# The privacy guard watches every tier; the reliability plugin adds --full and the table of figures; the watchdog
+# ends a run whose test is stuck where pytest-timeout cannot reach it.
+pytest_plugins = ("tests.privacy", "tests.reliability.plugin", "tests.watchdog")
 
 TEST_PROJECT_ID = "demo-bahagia-test"
 _TESTS_DIR = Path(__file__).resolve().parent
