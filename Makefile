@@ -38,7 +38,7 @@ redrive: $(NOX)
 reliability: $(NOX)
 	@exec $(NOX) -s reliability
 
-## bench: one benchmark, on demand: make bench B=intake|notify|sms_latency|report [ARGS="--rounds 6"] (bench/README.md)
+## bench: one benchmark, on demand: make bench B=intake|notify|sms_latency|report|spawn [ARGS="--rounds 6"] (bench/README.md)
 bench: $(NOX)
 	@exec $(NOX) -s bench -- $(B) $(ARGS)
 

@@ -116,7 +116,7 @@ def run(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.run", env=_local_env(), interrupt_timeout=60, terminate_timeout=30)
 
 
-BENCHMARKS = ("intake", "notify", "sms_latency", "report")
+BENCHMARKS = ("intake", "notify", "sms_latency", "report", "spawn")
 
 
 @nox.session(default=False)  # minutes of load on purpose, on demand: `make bench B=intake` (bench/README.md)
